@@ -1,0 +1,58 @@
+// The JSON envelope on the wire: {"type": string, "payload": any, "id": string, "timestamp": ms}.
+//
+// Decoding is a single validating pass over the bytes (RFC 8259 JSON, strict UTF-8, a nesting
+// limit, a size limit) that returns views of the top-level fields without building a DOM: the
+// payload goes to JavaScript as its raw JSON text, so nothing is parsed twice on the C++ side.
+// Encoding escapes with nlohmann/json and splices the payload text in as given.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "errc.h"
+
+namespace realtime {
+
+struct DecodeLimits {
+  std::size_t max_message_bytes = 1 << 20;  // maxMessageBytes, 1 MiB
+  std::uint32_t max_depth = 128;            // nesting of arrays/objects, the envelope included
+};
+
+struct Envelope {
+  std::string_view type;     // unescaped when the raw string held no escapes, else see type_storage
+  std::string_view payload;  // raw JSON text of the payload value; empty when absent
+  std::string_view id;       // raw JSON text of "id" (may be any JSON value); empty when absent
+  std::optional<double> timestamp;
+  std::string type_storage;  // holds the unescaped type when the wire form had escapes
+};
+
+struct DecodeResult {
+  Errc error = Errc::kOk;
+  std::size_t error_offset = 0;  // byte offset where decoding failed (for the error message)
+};
+
+// Validates `text` and fills `out` (views into `text`). Errors: kTooLarge, kInvalidUtf8, kNotJson,
+// kTooDeep, kNotObject, kTypeMissing, kTypeNotString.
+DecodeResult decode_envelope(std::string_view text, const DecodeLimits& limits, Envelope& out);
+
+// Validates that `text` is exactly one JSON value (used for payloads handed over by JS).
+DecodeResult validate_json(std::string_view text, std::uint32_t max_depth);
+
+struct OutgoingEnvelope {
+  std::string_view type;
+  std::string_view payload_json;  // already-serialized payload; empty means null
+  std::string_view id;            // empty: generate a UUID v4
+  std::optional<double> timestamp;  // absent: now
+};
+
+// Returns the wire text. `random` feeds the UUID generator; `now_ms` the timestamp.
+std::string encode_envelope(const OutgoingEnvelope& message, double now_ms,
+                            const std::function<std::uint32_t()>& random);
+
+// RFC 4122 version 4 UUID from 128 random bits.
+std::string uuid_v4(const std::function<std::uint32_t()>& random);
+
+}  // namespace realtime

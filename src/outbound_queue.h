@@ -1,0 +1,34 @@
+// Messages sent while the connection is not open. The seed's semantics: at most messageQueueSize
+// messages, the oldest dropped when full, flushed in order on (re)connect. Unlike the seed, every
+// drop is counted and reported by the caller as a 'drop' event.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <string>
+
+namespace realtime {
+
+class OutboundQueue {
+ public:
+  explicit OutboundQueue(std::size_t capacity) : capacity_(capacity) {}
+
+  // Queues a message; returns how many old messages were dropped to make room (0 or 1), or 1
+  // when the capacity is 0 and the message itself is dropped.
+  std::size_t push(std::string message);
+  bool empty() const { return items_.empty(); }
+  std::size_t size() const { return items_.size(); }
+  std::size_t capacity() const { return capacity_; }
+  std::uint64_t dropped_total() const { return dropped_total_; }
+  std::string pop_front();
+  void push_front(std::string message) { items_.push_front(std::move(message)); }
+  void clear() { items_.clear(); }
+
+ private:
+  std::size_t capacity_;
+  std::deque<std::string> items_;
+  std::uint64_t dropped_total_ = 0;
+};
+
+}  // namespace realtime

@@ -1,0 +1,144 @@
+#include "envelope.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace realtime {
+namespace {
+
+std::uint32_t counter_random() {
+  static std::uint32_t n = 0;
+  return n += 0x9E3779B9u;
+}
+
+Errc decode(std::string_view text, Envelope& env, DecodeLimits limits = {}) {
+  return decode_envelope(text, limits, env).error;
+}
+
+TEST(Envelope, DecodesTypePayloadIdTimestamp) {
+  Envelope env;
+  std::string text =
+      R"( {"type":"chat","payload":{"text":"hi","n":[1,2.5e3,-0.1]},"id":"abc","timestamp":1700000000123} )";
+  ASSERT_EQ(decode(text, env), Errc::kOk);
+  EXPECT_EQ(env.type, "chat");
+  EXPECT_EQ(env.payload, R"({"text":"hi","n":[1,2.5e3,-0.1]})");
+  EXPECT_EQ(env.id, "\"abc\"");
+  ASSERT_TRUE(env.timestamp.has_value());
+  EXPECT_DOUBLE_EQ(*env.timestamp, 1700000000123.0);
+}
+
+TEST(Envelope, PayloadMayBeAnyValueOrAbsent) {
+  Envelope env;
+  ASSERT_EQ(decode(R"({"type":"a","payload":"str\"ing"})", env), Errc::kOk);
+  EXPECT_EQ(env.payload, R"("str\"ing")");
+  ASSERT_EQ(decode(R"({"payload":null,"type":"a"})", env), Errc::kOk);
+  EXPECT_EQ(env.payload, "null");
+  ASSERT_EQ(decode(R"({"type":"a"})", env), Errc::kOk);
+  EXPECT_TRUE(env.payload.empty());
+  EXPECT_FALSE(env.timestamp.has_value());
+}
+
+TEST(Envelope, EscapedTypeIsUnescaped) {
+  Envelope env;
+  ASSERT_EQ(decode(R"({"type":"a\u00e9\n"})", env), Errc::kOk);
+  EXPECT_EQ(env.type, "a\xC3\xA9\n");
+}
+
+TEST(Envelope, RejectsWithReasons) {
+  Envelope env;
+  EXPECT_EQ(decode("not json", env), Errc::kNotJson);
+  EXPECT_EQ(decode("", env), Errc::kNotJson);
+  EXPECT_EQ(decode(R"({"type":"a",})", env), Errc::kNotJson);
+  EXPECT_EQ(decode(R"({"type":"a"} x)", env), Errc::kNotJson);
+  EXPECT_EQ(decode(R"({"type":"a","p":01})", env), Errc::kNotJson);
+  EXPECT_EQ(decode(R"({"type":"a","p":"\x"})", env), Errc::kNotJson);
+  EXPECT_EQ(decode(R"({"type":"a","p":"\ud800"})", env), Errc::kNotJson);
+  EXPECT_EQ(decode("{\"type\":\"a\",\"p\":\"\x01\"}", env), Errc::kNotJson);
+  EXPECT_EQ(decode(R"([{"type":"a"}])", env), Errc::kNotObject);
+  EXPECT_EQ(decode(R"("type")", env), Errc::kNotObject);
+  EXPECT_EQ(decode("42", env), Errc::kNotObject);
+  EXPECT_EQ(decode(R"({"payload":1})", env), Errc::kTypeMissing);
+  EXPECT_EQ(decode(R"({"type":7})", env), Errc::kTypeNotString);
+  EXPECT_EQ(decode(R"({"type":null})", env), Errc::kTypeNotString);
+  EXPECT_EQ(decode(R"({"type":["a"]})", env), Errc::kTypeNotString);
+  EXPECT_EQ(decode("{\"type\":\"a\xff\"}", env), Errc::kInvalidUtf8);
+  EXPECT_EQ(decode("{\"type\":\"\xed\xa0\x80\"}", env), Errc::kInvalidUtf8);  // surrogate
+  EXPECT_EQ(decode("{\"type\":\"\xc0\xaf\"}", env), Errc::kInvalidUtf8);      // overlong
+}
+
+TEST(Envelope, SizeLimit) {
+  Envelope env;
+  std::string big = R"({"type":"a","payload":")" + std::string(2 << 20, 'x') + "\"}";
+  EXPECT_EQ(decode(big, env), Errc::kTooLarge);
+  DecodeLimits roomy;
+  roomy.max_message_bytes = 4 << 20;
+  EXPECT_EQ(decode(big, env, roomy), Errc::kOk);
+}
+
+TEST(Envelope, DeepNestingIsAnErrorNotACrash) {
+  Envelope env;
+  const int depth = 100000;
+  std::string deep = R"({"type":"a","payload":)" + std::string(depth, '[') +
+                     std::string(depth, ']') + "}";
+  DecodeLimits limits;
+  limits.max_message_bytes = 1 << 22;
+  EXPECT_EQ(decode(deep, env, limits), Errc::kTooDeep);
+  std::string ok = R"({"type":"a","payload":)" + std::string(100, '[') + std::string(100, ']') + "}";
+  EXPECT_EQ(decode(ok, env), Errc::kOk);
+}
+
+TEST(Envelope, AgreesWithNlohmannOnValidity) {
+  const char* cases[] = {
+      R"({"type":"x","payload":{"a":{"b":[true,false,null,1e-5,"\u20ac"]}}})",
+      R"({"type":"x","payload":[1,2,]})",
+      R"({"type":"x","payload":-})",
+      R"({"type":"x","payload":1.})",
+      R"({"type":"x","payload":.5})",
+      R"({"type":"x","payload":tru})",
+      R"({"type":"x" "payload":1})",
+      R"({"type":"x","payload":"\uD83D\uDE00"})",
+      R"({"type":"x","payload":{"a" 1}})",
+      R"({ "type" : "x" , "payload" : [ ] , "id" : { } })",
+  };
+  for (const char* c : cases) {
+    Envelope env;
+    bool ours = decode(c, env) == Errc::kOk;
+    bool theirs = !nlohmann::json::parse(c, nullptr, false).is_discarded();
+    EXPECT_EQ(ours, theirs) << c;
+  }
+}
+
+TEST(Envelope, EncodeGeneratesIdAndTimestamp) {
+  std::string text = encode_envelope({.type = "chat", .payload_json = R"({"t":"hi"})"},
+                                     1700000000123.0, counter_random);
+  auto j = nlohmann::json::parse(text);
+  EXPECT_EQ(j["type"], "chat");
+  EXPECT_EQ(j["payload"]["t"], "hi");
+  EXPECT_EQ(j["timestamp"], 1700000000123LL);
+  std::string id = j["id"];
+  ASSERT_EQ(id.size(), 36u);
+  EXPECT_EQ(id[14], '4');
+  EXPECT_TRUE(id[19] == '8' || id[19] == '9' || id[19] == 'a' || id[19] == 'b');
+  Envelope env;
+  ASSERT_EQ(decode(text, env), Errc::kOk);
+  EXPECT_EQ(env.type, "chat");
+}
+
+TEST(Envelope, EncodeKeepsGivenIdAndTimestampAndEscapes) {
+  std::string text = encode_envelope(
+      {.type = "q\"uote", .payload_json = "", .id = "my-id", .timestamp = 5.5}, 0, counter_random);
+  auto j = nlohmann::json::parse(text);
+  EXPECT_EQ(j["type"], "q\"uote");
+  EXPECT_TRUE(j["payload"].is_null());
+  EXPECT_EQ(j["id"], "my-id");
+  EXPECT_DOUBLE_EQ(j["timestamp"].get<double>(), 5.5);
+}
+
+TEST(Envelope, UuidsDiffer) {
+  EXPECT_NE(uuid_v4(counter_random), uuid_v4(counter_random));
+}
+
+}  // namespace
+}  // namespace realtime

@@ -1,0 +1,82 @@
+// A WsHost for native tests: a fake clock, fake timers, recorded sockets and events.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ws_session.h"
+
+namespace realtime::testing {
+
+class FakeWsHost : public WsHost {
+ public:
+  struct Socket {
+    std::string url;
+    std::vector<std::string> sent;
+    std::optional<int> close_code;
+    bool released = false;
+  };
+
+  double now = 0;
+  std::uint32_t rng_state = 12345;
+  bool fail_open = false;
+  std::map<std::uint32_t, Socket> sockets;
+  std::uint32_t last_socket = 0;
+  std::map<WsTimer, double> timers;  // timer → due time
+  std::vector<std::pair<WsState, WsState>> states;
+  std::vector<std::string> messages;  // "type|payload"
+  std::vector<std::pair<Errc, std::string>> errors;
+  std::vector<std::pair<DropReason, std::uint32_t>> drops;
+
+  double now_ms() override { return now; }
+  std::uint32_t random_u32() override {
+    rng_state = rng_state * 1664525u + 1013904223u;
+    return rng_state;
+  }
+  std::uint32_t open_socket(const std::string& url, const std::vector<std::string>&) override {
+    if (fail_open) return 0;
+    ++last_socket;
+    sockets[last_socket].url = url;
+    return last_socket;
+  }
+  void send_text(std::uint32_t s, const std::string& text) override {
+    sockets[s].sent.push_back(text);
+  }
+  void close_socket(std::uint32_t s, int code, std::string_view) override {
+    sockets[s].close_code = code;
+  }
+  void release_socket(std::uint32_t s) override { sockets[s].released = true; }
+  void set_timer(WsTimer t, double delay) override { timers[t] = now + delay; }
+  void cancel_timer(WsTimer t) override { timers.erase(t); }
+  void on_state(WsState n, WsState o) override { states.emplace_back(n, o); }
+  void on_message(const Envelope& env, std::string_view) override {
+    messages.push_back(std::string(env.type) + "|" + std::string(env.payload));
+  }
+  void on_error(Errc code, const std::string& message) override {
+    errors.emplace_back(code, message);
+  }
+  void on_drop(DropReason r, std::uint32_t count) override { drops.emplace_back(r, count); }
+
+  // Advances the clock to the earliest due timer and fires it (at most `max` timers).
+  bool fire_next(WsSession& session) {
+    if (timers.empty()) return false;
+    auto it = timers.begin();
+    for (auto i = timers.begin(); i != timers.end(); ++i) {
+      if (i->second < it->second) it = i;
+    }
+    WsTimer t = it->first;
+    now = it->second;
+    timers.erase(it);
+    session.on_timer(t);
+    return true;
+  }
+  std::optional<double> due(WsTimer t) const {
+    auto it = timers.find(t);
+    return it == timers.end() ? std::nullopt : std::optional<double>(it->second);
+  }
+  WsState last_state() const { return states.empty() ? WsState::kClosed : states.back().first; }
+};
+
+}  // namespace realtime::testing
