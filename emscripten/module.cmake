@@ -1,0 +1,32 @@
+# The WebAssembly module: emscripten/*.cpp + the core, linked with embind into an ES module.
+# Link flags are kept as named lists (base / release / debug), as canvaskit does.
+file(GLOB RT_WEB_SOURCES CONFIGURE_DEPENDS "${CMAKE_SOURCE_DIR}/emscripten/*.cpp")
+add_executable(realtime_wasm ${RT_WEB_SOURCES})
+target_link_libraries(realtime_wasm PRIVATE realtime_core)
+target_include_directories(realtime_wasm PRIVATE "${CMAKE_SOURCE_DIR}/emscripten")
+set_target_properties(realtime_wasm PROPERTIES SUFFIX ".mjs")
+
+set(RT_LIBRARY_JS "${CMAKE_SOURCE_DIR}/emscripten/library_realtime.js")
+set(RT_LINK_BASE
+  --bind
+  "--js-library=${RT_LIBRARY_JS}"
+  -sMODULARIZE=1
+  -sEXPORT_ES6=1
+  -sEXPORT_NAME=createRealtimeModule
+  -sENVIRONMENT=web,worker
+  -sALLOW_MEMORY_GROWTH=1
+  -sDYNAMIC_EXECUTION=0      # no eval / new Function: loads under a strict CSP
+  -sFILESYSTEM=0
+  -sINCOMING_MODULE_JS_API=[wasmBinary,instantiateWasm,locateFile,rtHost,print,printErr]
+  -sTEXTDECODER=2
+  -sTOTAL_STACK=262144
+  -fno-exceptions)
+set(RT_LINK_RELEASE -O3 --closure=0 -sASSERTIONS=0)
+set(RT_LINK_DEBUG -O0 -g -sASSERTIONS=2)
+if(CMAKE_BUILD_TYPE STREQUAL "Debug")
+  set(RT_LINK_FLAGS ${RT_LINK_BASE} ${RT_LINK_DEBUG})
+else()
+  set(RT_LINK_FLAGS ${RT_LINK_BASE} ${RT_LINK_RELEASE})
+endif()
+target_link_options(realtime_wasm PRIVATE ${RT_LINK_FLAGS})
+set_property(TARGET realtime_wasm APPEND PROPERTY LINK_DEPENDS "${RT_LIBRARY_JS}")

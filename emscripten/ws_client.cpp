@@ -1,0 +1,229 @@
+// WsClient: the WsSession with a real host — sockets from library_realtime.js, timers from
+// emscripten's timer API, events to the web/ layer — exposed through embind as `_WsClient`.
+#include <emscripten/bind.h>
+#include <emscripten/emscripten.h>
+#include <emscripten/eventloop.h>
+
+#include <array>
+#include <cmath>
+#include <string>
+#include <unordered_map>
+
+#include "js_api.h"
+#include "ws_session.h"
+
+namespace realtime::web {
+namespace {
+int g_live_clients = 0;
+int g_live_timers = 0;
+}  // namespace
+
+int live_timers() { return g_live_timers; }
+
+// The config as embind sees it (a plain JS object with every field set by web/).
+struct WsClientConfig {
+  std::string url;
+  std::string protocols;  // comma-separated
+  double reconnectAttempts;
+  double reconnectInterval;
+  double maxReconnectInterval;
+  bool reconnectJitter;
+  double heartbeatInterval;
+  double heartbeatMissedLimit;
+  double messageQueueSize;
+  double maxMessageBytes;
+  double maxDepth;
+};
+
+class WsClient final : public WsHost {
+ public:
+  WsClient(int handle, const WsClientConfig& c) : handle_(handle), session_(to_config(c), *this) {
+    ++g_live_clients;
+  }
+  ~WsClient() override { --g_live_clients; }
+
+  void connect() { session_.connect(); }
+  void disconnect(int code, const std::string& reason) { session_.disconnect(code, reason); }
+  bool send(const std::string& type, const std::string& payload_json, const std::string& id,
+            double timestamp) {
+    OutgoingEnvelope m{.type = type, .payload_json = payload_json, .id = id};
+    if (!std::isnan(timestamp)) m.timestamp = timestamp;
+    return session_.send(m);
+  }
+  // Registers interest in a message type; returns the id that rt_emit_message will carry.
+  int subscribe_type(const std::string& type) {
+    auto [it, inserted] = types_.try_emplace(type, next_type_id_);
+    if (inserted) ++next_type_id_;
+    return it->second;
+  }
+  void unsubscribe_type(const std::string& type) { types_.erase(type); }
+  void set_wildcard(bool on) { wildcard_ = on; }
+  int ready_state() const { return session_.ready_state(); }
+  std::string state() const { return std::string(ws_state_name(session_.state())); }
+  emscripten::val stats() const {
+    WsStats s = session_.stats();
+    emscripten::val o = emscripten::val::object();
+    o.set("messagesReceived", static_cast<double>(s.messages_received));
+    o.set("messagesSent", static_cast<double>(s.messages_sent));
+    o.set("errors", static_cast<double>(s.errors));
+    o.set("dropped", static_cast<double>(s.dropped));
+    o.set("reconnects", s.reconnects);
+    o.set("queueDepth", static_cast<double>(s.queue_depth));
+    o.set("rtt", s.last_rtt_ms);
+    return o;
+  }
+
+  // ---- socket callbacks (from library_realtime.js through the rt_ws_on_* exports) ----
+  WsSession& session() { return session_; }
+
+  // ---- WsHost ----
+  double now_ms() override { return rt_date_now(); }  // epoch ms: also the envelope timestamp
+  std::uint32_t random_u32() override { return rt_random_u32(); }
+  std::uint32_t open_socket(const std::string& url,
+                            const std::vector<std::string>& protocols) override {
+    std::string joined;
+    for (const auto& p : protocols) {
+      if (!joined.empty()) joined += ',';
+      joined += p;
+    }
+    return rt_ws_open(this, handle_, url.data(), url.size(), joined.data(), joined.size());
+  }
+  void send_text(std::uint32_t socket, const std::string& text) override {
+    rt_ws_send(socket, text.data(), text.size());
+  }
+  void close_socket(std::uint32_t socket, int code, std::string_view reason) override {
+    rt_ws_close(socket, code, reason.data(), reason.size());
+  }
+  void release_socket(std::uint32_t socket) override { rt_ws_release(socket); }
+  void set_timer(WsTimer timer, double delay_ms) override {
+    cancel_timer(timer);
+    auto& slot = timers_[static_cast<int>(timer)];
+    slot.armed = true;
+    ++g_live_timers;
+    slot.id = emscripten_set_timeout(&WsClient::fire, delay_ms, &timer_cookies_[static_cast<int>(timer)]);
+  }
+  void cancel_timer(WsTimer timer) override {
+    auto& slot = timers_[static_cast<int>(timer)];
+    if (!slot.armed) return;
+    emscripten_clear_timeout(slot.id);
+    slot.armed = false;
+    --g_live_timers;
+  }
+  void on_state(WsState n, WsState o) override {
+    rt_emit_state(handle_, static_cast<int>(n), static_cast<int>(o));
+  }
+  void on_message(const Envelope& env, std::string_view raw) override {
+    if (wildcard_) rt_emit_raw(handle_, raw.data(), raw.size());
+    auto it = types_.find(env.type);
+    if (it == types_.end()) return;
+    std::string_view payload = env.payload.empty() ? std::string_view("null") : env.payload;
+    rt_emit_message(handle_, it->second, payload.data(), payload.size());
+  }
+  void on_error(Errc code, const std::string& message) override {
+    rt_emit_error(handle_, static_cast<int>(code), message.data(), message.size());
+  }
+  void on_drop(DropReason reason, std::uint32_t count) override {
+    rt_emit_drop(handle_, static_cast<int>(reason), static_cast<int>(count));
+  }
+
+ private:
+  struct TimerCookie {
+    WsClient* self;
+    WsTimer timer;
+  };
+  static void fire(void* user_data) {
+    auto* cookie = static_cast<TimerCookie*>(user_data);
+    auto& slot = cookie->self->timers_[static_cast<int>(cookie->timer)];
+    if (!slot.armed) return;
+    slot.armed = false;
+    --g_live_timers;
+    cookie->self->session_.on_timer(cookie->timer);
+  }
+  static WsConfig to_config(const WsClientConfig& c) {
+    WsConfig w;
+    w.url = c.url;
+    std::string_view rest = c.protocols;
+    while (!rest.empty()) {
+      auto comma = rest.find(',');
+      w.protocols.emplace_back(rest.substr(0, comma));
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    }
+    w.backoff.reconnect_attempts = static_cast<std::uint32_t>(c.reconnectAttempts);
+    w.backoff.reconnect_interval_ms = c.reconnectInterval;
+    w.backoff.max_reconnect_interval_ms = c.maxReconnectInterval;
+    w.backoff.jitter = c.reconnectJitter;
+    w.heartbeat.interval_ms = c.heartbeatInterval;
+    w.heartbeat.missed_limit = static_cast<std::uint32_t>(c.heartbeatMissedLimit);
+    w.message_queue_size = static_cast<std::size_t>(c.messageQueueSize);
+    w.limits.max_message_bytes = static_cast<std::size_t>(c.maxMessageBytes);
+    w.limits.max_depth = static_cast<std::uint32_t>(c.maxDepth);
+    return w;
+  }
+
+  struct StringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+
+  int handle_;
+  std::array<TimerSlot, kWsTimerCount> timers_{};
+  std::array<TimerCookie, kWsTimerCount> timer_cookies_{{{this, WsTimer::kReconnect},
+                                                         {this, WsTimer::kHeartbeat},
+                                                         {this, WsTimer::kCloseTimeout}}};
+  std::unordered_map<std::string, int, StringHash, std::equal_to<>> types_;
+  int next_type_id_ = 1;
+  bool wildcard_ = false;
+  WsSession session_;  // last: destroyed first, while the host parts above still exist
+};
+
+int live_handles() { return g_live_clients + g_live_timers + rt_ws_live_sockets(); }
+
+}  // namespace realtime::web
+
+using realtime::web::WsClient;
+
+extern "C" {
+EMSCRIPTEN_KEEPALIVE void rt_ws_on_open(void* client, std::uint32_t socket) {
+  static_cast<WsClient*>(client)->session().on_socket_open(socket);
+}
+EMSCRIPTEN_KEEPALIVE void rt_ws_on_message(void* client, std::uint32_t socket, const char* data,
+                                           std::size_t len, int is_text) {
+  static_cast<WsClient*>(client)->session().on_socket_message(socket, {data, len}, is_text != 0);
+}
+EMSCRIPTEN_KEEPALIVE void rt_ws_on_close(void* client, std::uint32_t socket, int code,
+                                         const char* reason, std::size_t len, int clean) {
+  static_cast<WsClient*>(client)->session().on_socket_close(socket, code, {reason, len},
+                                                            clean != 0);
+}
+}
+
+EMSCRIPTEN_BINDINGS(realtime_ws) {
+  using namespace emscripten;
+  value_object<realtime::web::WsClientConfig>("_WsClientConfig")
+      .field("url", &realtime::web::WsClientConfig::url)
+      .field("protocols", &realtime::web::WsClientConfig::protocols)
+      .field("reconnectAttempts", &realtime::web::WsClientConfig::reconnectAttempts)
+      .field("reconnectInterval", &realtime::web::WsClientConfig::reconnectInterval)
+      .field("maxReconnectInterval", &realtime::web::WsClientConfig::maxReconnectInterval)
+      .field("reconnectJitter", &realtime::web::WsClientConfig::reconnectJitter)
+      .field("heartbeatInterval", &realtime::web::WsClientConfig::heartbeatInterval)
+      .field("heartbeatMissedLimit", &realtime::web::WsClientConfig::heartbeatMissedLimit)
+      .field("messageQueueSize", &realtime::web::WsClientConfig::messageQueueSize)
+      .field("maxMessageBytes", &realtime::web::WsClientConfig::maxMessageBytes)
+      .field("maxDepth", &realtime::web::WsClientConfig::maxDepth);
+  class_<WsClient>("_WsClient")
+      .constructor<int, const realtime::web::WsClientConfig&>()
+      .function("connect", &WsClient::connect)
+      .function("disconnect", &WsClient::disconnect)
+      .function("send", &WsClient::send)
+      .function("subscribeType", &WsClient::subscribe_type)
+      .function("unsubscribeType", &WsClient::unsubscribe_type)
+      .function("setWildcard", &WsClient::set_wildcard)
+      .function("readyState", &WsClient::ready_state)
+      .function("state", &WsClient::state)
+      .function("stats", &WsClient::stats);
+  function("_liveHandles", &realtime::web::live_handles);
+  function("_errcName", +[](int code) {
+    return std::string(realtime::errc_name(static_cast<realtime::Errc>(code)));
+  });
+}

@@ -1,0 +1,184 @@
+// Loads the WebAssembly module once, and routes its events (integers and strings from
+// emscripten/library_realtime.js) to the object that owns each native client (its "sink").
+import createRealtimeModule from './wasm/realtime_wasm.mjs';
+
+export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocket;
+
+/** What the native module exposes (embind names start with `_`: they are not the public API). */
+export interface RealtimeModule {
+  _WsClient: new (handle: number, config: Record<string, unknown>) => RawWsClient;
+  _SseClient?: new (handle: number, config: Record<string, unknown>) => unknown;
+  _liveHandles(): number;
+  _errcName(code: number): string;
+  [name: string]: unknown;
+}
+
+export interface RawWsClient {
+  connect(): void;
+  disconnect(code: number, reason: string): void;
+  send(type: string, payloadJson: string, id: string, timestamp: number): boolean;
+  subscribeType(type: string): number;
+  unsubscribeType(type: string): void;
+  setWildcard(on: boolean): void;
+  readyState(): number;
+  state(): string;
+  stats(): ConnectionStats;
+  delete(): void;
+}
+
+export interface ConnectionStats {
+  messagesReceived: number;
+  messagesSent: number;
+  errors: number;
+  dropped: number;
+  reconnects: number;
+  queueDepth: number;
+  /** Round-trip time of the last ping → pong, in ms; -1 until measured. */
+  rtt: number;
+}
+
+/** Receives the events of one native client. */
+export interface Sink {
+  state(newState: number, oldState: number): void;
+  message(typeId: number, payloadJson: string): void;
+  raw(text: string): void;
+  error(code: number, message: string): void;
+  drop(reason: number, count: number): void;
+  webSocket?(): WebSocketConstructor | undefined;
+  [extra: string]: unknown;
+}
+
+export interface LoadOptions {
+  /** The .wasm bytes, when you host them yourself. */
+  wasmBinary?: ArrayBuffer | Uint8Array;
+  /** Where the .wasm is, relative to the glue (as emscripten's locateFile). */
+  locateFile?: (path: string, prefix: string) => string;
+}
+
+const sinks = new Map<number, Sink>();
+let nextHandle = 1;
+let dispatchDepth = 0;
+let fallbackWebSocket: WebSocketConstructor | undefined;
+let loaded: RealtimeModule | null = null;
+let loading: Promise<RealtimeModule> | null = null;
+
+export function register(sink: Sink): number {
+  const handle = nextHandle++;
+  sinks.set(handle, sink);
+  return handle;
+}
+
+export function unregister(handle: number): void {
+  sinks.delete(handle);
+}
+
+/** True while native code is calling out: deleting a native object now would free it under
+ * its own stack frames, so deletion is deferred (see `deleteLater`). */
+export function inDispatch(): boolean {
+  return dispatchDepth > 0;
+}
+
+export function deleteLater(obj: { delete(): void }): void {
+  if (dispatchDepth > 0) queueMicrotask(() => obj.delete());
+  else obj.delete();
+}
+
+function route<K extends 'state' | 'message' | 'raw' | 'error' | 'drop'>(name: K) {
+  return (handle: number, ...args: unknown[]) => {
+    const sink = sinks.get(handle);
+    if (!sink) return;
+    dispatchDepth++;
+    try {
+      (sink[name] as (...a: unknown[]) => void)(...args);
+    } finally {
+      dispatchDepth--;
+    }
+  };
+}
+
+const rtHost: Record<string, unknown> = {
+  state: route('state'),
+  message: route('message'),
+  raw: route('raw'),
+  error: route('error'),
+  drop: route('drop'),
+  webSocketFor(handle: number): WebSocketConstructor | undefined {
+    return sinks.get(handle)?.webSocket?.() ?? defaultWebSocket();
+  },
+};
+
+/** Lets other modules (the SSE transport) add routes to the host the glue calls. */
+export function extendHost(entries: Record<string, unknown>): void {
+  Object.assign(rtHost, entries);
+}
+
+export function sinkFor(handle: number): Sink | undefined {
+  return sinks.get(handle);
+}
+
+export function withDispatch<T>(fn: () => T): T {
+  dispatchDepth++;
+  try {
+    return fn();
+  } finally {
+    dispatchDepth--;
+  }
+}
+
+export function defaultWebSocket(): WebSocketConstructor | undefined {
+  return (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket ?? fallbackWebSocket;
+}
+
+const isNode =
+  typeof process === 'object' && typeof process.versions?.node === 'string' &&
+  typeof (globalThis as { window?: unknown }).window === 'undefined';
+
+// Bundlers must not try to resolve Node-only modules for the browser: hide the specifiers.
+const dynamicImport = (specifier: string): Promise<Record<string, unknown>> =>
+  import(/* @vite-ignore */ specifier);
+
+async function nodeOptions(): Promise<Record<string, unknown>> {
+  if (!defaultWebSocket()) {
+    try {
+      const ws = await dynamicImport('ws');
+      fallbackWebSocket = (ws.WebSocket ?? (ws.default as Record<string, unknown>)?.WebSocket ??
+        ws.default) as WebSocketConstructor;
+    } catch {
+      // No global WebSocket and no `ws`: WebSocketManager needs config.WebSocket then.
+    }
+  }
+  const fs = await dynamicImport('node:fs/promises');
+  const readFile = fs.readFile as (url: URL) => Promise<Uint8Array>;
+  return { wasmBinary: await readFile(new URL('./wasm/realtime_wasm.wasm', import.meta.url)) };
+}
+
+/** Loads the runtime (idempotent). Constructors never need it first; `connect()` awaits it. */
+export function loadRuntime(options: LoadOptions = {}): Promise<RealtimeModule> {
+  if (!loading) {
+    loading = (async () => {
+      const args: Record<string, unknown> = { rtHost, ...options };
+      if (isNode && !options.wasmBinary) Object.assign(args, await nodeOptions());
+      const mod = (await createRealtimeModule(args)) as RealtimeModule;
+      loaded = mod;
+      return mod;
+    })();
+    loading.catch(() => {
+      loading = null;  // a failed load may be retried
+    });
+  }
+  return loading;
+}
+
+/** The module if it has loaded, else null (never starts a load). */
+export function runtimeIfLoaded(): RealtimeModule | null {
+  return loaded;
+}
+
+/** Number of live native objects, sockets and timers (for leak tests and diagnostics). */
+export function liveHandles(): number {
+  return loaded ? loaded._liveHandles() : 0;
+}
+
+export function errcName(code: number): string {
+  return loaded ? loaded._errcName(code) : 'unknown';
+}
