@@ -49,6 +49,9 @@ std::string_view decode_object_segment(std::string_view segment, const SegmentRe
                                        nlohmann::json& out) {
   std::optional<std::string> bytes = base64url_decode(segment);
   if (!bytes) return reasons.not_base64url;
+  // A raw NUL is never valid JSON, but nlohmann/json stops reading at one (end of input), so
+  // `{"exp":1}\0garbage` would otherwise pass.
+  if (bytes->find('\0') != std::string::npos) return reasons.not_json;
   out = nlohmann::json::parse(*bytes, nullptr, /*allow_exceptions=*/false);
   if (out.is_discarded()) return reasons.not_json;
   if (!out.is_object()) return reasons.not_object;

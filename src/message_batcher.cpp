@@ -6,8 +6,8 @@
 namespace realtime {
 
 namespace {
-constexpr double kGapWeight = 0.25;     // weight of the newest gap in the moving average
-constexpr double kQuietFactor = 2.0;    // quiet = this many average gaps without a message
+constexpr double kGapWeight = 0.25;        // weight of the newest gap in the moving average
+constexpr double kQuietFactor = 2.0;       // quiet = this many average gaps without a message
 constexpr double kMinQuietFraction = 0.1;  // quiet wait never below flush_interval / 10
 }  // namespace
 
@@ -40,7 +40,7 @@ double MessageBatcher::quiet_wait_ms() const {
 }
 
 std::optional<double> MessageBatcher::next_deadline() const {
-  if (pending_ == 0) return std::nullopt;
+  if (pending_ == 0 || destroyed_) return std::nullopt;
   double deadline = oldest_ms_ + config_.flush_interval_ms;
   if (config_.priority == BatchPriority::kAdaptive) {
     deadline = std::min(deadline, *last_add_ms_ + quiet_wait_ms());
@@ -49,7 +49,10 @@ std::optional<double> MessageBatcher::next_deadline() const {
 }
 
 bool MessageBatcher::add(double now_ms) {
-  if (destroyed_) return true;
+  if (destroyed_) {  // pass-through: the caller flushes this message at once
+    ++pending_;
+    return true;
+  }
   const std::optional<double> deadline_before = next_deadline();
   if (last_add_ms_) {
     const double gap = std::clamp(now_ms - *last_add_ms_, 0.0, config_.flush_interval_ms);
@@ -67,8 +70,7 @@ bool MessageBatcher::add(double now_ms) {
       return false;
     case BatchPriority::kAdaptive:
       // Also when the deadline had passed before this message (a late timer) or has with it.
-      return full || (deadline_before && now_ms >= *deadline_before) ||
-             now_ms >= *next_deadline();
+      return full || (deadline_before && now_ms >= *deadline_before) || now_ms >= *next_deadline();
   }
   return full;
 }

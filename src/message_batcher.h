@@ -36,8 +36,8 @@ namespace realtime {
 enum class BatchPriority : std::uint8_t { kSize, kTime, kAdaptive };
 
 struct BatchingConfig {
-  std::int32_t batch_size = 10;           // batchSize, at least 1
-  double flush_interval_ms = 100;         // flushInterval, finite and >= 0
+  std::int32_t batch_size = 10;                   // batchSize, at least 1
+  double flush_interval_ms = 100;                 // flushInterval, finite and >= 0
   BatchPriority priority = BatchPriority::kSize;  // priority
 };
 
@@ -72,9 +72,9 @@ class MessageBatcher {
  private:
   BatchingConfig config_;
   std::uint32_t pending_ = 0;
-  double oldest_ms_ = 0;                // arrival of the oldest pending message
-  std::optional<double> last_add_ms_;   // arrival of the latest message, across flushes
-  std::optional<double> avg_gap_ms_;    // 'adaptive' moving average of inter-arrival gaps
+  double oldest_ms_ = 0;               // arrival of the oldest pending message
+  std::optional<double> last_add_ms_;  // arrival of the latest message, across flushes
+  std::optional<double> avg_gap_ms_;   // 'adaptive' moving average of inter-arrival gaps
   bool destroyed_ = false;
 };
 

@@ -75,8 +75,6 @@ class SseParser {
   size_t buffer_capacity() const;
 
  private:
-  enum class Decoded : uint8_t { kValid, kInvalid, kIncomplete };
-
   Errc fail();
   bool append_line(const char* p, size_t n);
   bool append_decoded(const char* p, size_t n, bool at_chunk_end);

@@ -187,8 +187,8 @@ void WsSession::on_socket_close(std::uint32_t socket, int code, std::string_view
 void WsSession::schedule_reconnect() {
   std::optional<double> delay = backoff_.next_delay();
   if (!delay) {
-    set_state(WsState::kClosed);
     emit_error(Errc::kGaveUp, std::to_string(config_.backoff.reconnect_attempts) + " attempts");
+    set_state(WsState::kClosed);
     return;
   }
   set_state(WsState::kReconnecting);

@@ -254,6 +254,9 @@ TEST(Jwt, NonJsonPayloadIsAnError) {
   expect_malformed(make_token(R"({"exp":1} trailing)"), "payload is not JSON");
   expect_malformed(make_token("{\"sub\":\"\xff\"}"), "payload is not JSON");  // invalid UTF-8
   expect_malformed(make_token(R"({"exp":1})", "nope"), "header is not JSON");
+  // nlohmann/json treats a NUL byte as the end of input; the decoder must not.
+  expect_malformed(make_token(std::string_view("{\"exp\":1}\0{", 11)), "payload is not JSON");
+  expect_malformed(make_token(R"({"exp":1})", std::string_view("{}\0", 3)), "header is not JSON");
 }
 
 TEST(Jwt, JsonArrayPayloadIsAnError) {
