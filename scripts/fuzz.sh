@@ -29,6 +29,11 @@ if ! command -v "$cxx" >/dev/null 2>&1; then
   echo "fuzz.sh: $cxx not found. On Debian 12: sudo apt-get install clang-14 libclang-rt-14-dev" >&2
   exit 2
 fi
+runtime_dir="$("$cxx" -print-runtime-dir 2>/dev/null || true)"
+if [[ -n "$runtime_dir" ]] && ! compgen -G "$runtime_dir/libclang_rt.fuzzer*.a" >/dev/null; then
+  echo "fuzz.sh: libFuzzer runtime missing in $runtime_dir (sudo apt-get install libclang-rt-14-dev)" >&2
+  exit 2
+fi
 if ! command -v cmake >/dev/null 2>&1; then
   echo "fuzz.sh: cmake not found (sudo apt-get install cmake)" >&2
   exit 2

@@ -37,11 +37,9 @@ struct SegmentReasons {
   std::string_view not_object;
 };
 
-constexpr SegmentReasons kHeaderReasons{"JWT header is not base64url",
-                                        "JWT header is not JSON",
+constexpr SegmentReasons kHeaderReasons{"JWT header is not base64url", "JWT header is not JSON",
                                         "JWT header is not a JSON object"};
-constexpr SegmentReasons kPayloadReasons{"JWT payload is not base64url",
-                                         "JWT payload is not JSON",
+constexpr SegmentReasons kPayloadReasons{"JWT payload is not base64url", "JWT payload is not JSON",
                                          "JWT payload is not a JSON object"};
 
 // Decodes one segment into a JSON object; returns an empty reason on success.

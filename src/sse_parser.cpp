@@ -214,8 +214,7 @@ Errc SseParser::feed(std::string_view bytes, SseSink& sink) {
     bool ok;
     if (line_.empty() && valid_prefix(p + i, length) == length) {
       // Fast path: the whole line is valid UTF-8 inside this chunk; no copy.
-      ok = length <= limits_.max_event_bytes &&
-           process_line(std::string_view(p + i, length), sink);
+      ok = length <= limits_.max_event_bytes && process_line(std::string_view(p + i, length), sink);
     } else {
       ok = append_decoded(p + i, length, /*at_chunk_end=*/false) &&
            process_line(std::string_view(line_.data(), line_.size()), sink);

@@ -83,11 +83,11 @@ class SseParser {
   void dispatch(SseSink& sink);
 
   SseParserLimits limits_;
-  std::vector<char> line_;    // the decoded part of the current line not yet terminated
-  std::vector<char> data_;    // the data buffer
-  std::string event_type_;    // the event type buffer
-  std::string id_buffer_;     // the last event ID buffer
-  std::string last_event_id_; // the last event ID string
+  std::vector<char> line_;          // the decoded part of the current line not yet terminated
+  std::vector<char> data_;          // the data buffer
+  std::string event_type_;          // the event type buffer
+  std::string id_buffer_;           // the last event ID buffer
+  std::string last_event_id_;       // the last event ID string
   uint64_t stream_generation_ = 0;  // bumped by reset_stream(), to notice a reset from the sink
   unsigned char pending_[4] = {};   // an incomplete UTF-8 sequence cut by the chunk end
   uint8_t pending_len_ = 0;

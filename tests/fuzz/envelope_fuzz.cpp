@@ -40,15 +40,14 @@ constexpr DecodeLimits kDefaultLimits{};
 constexpr int kNlohmannNumberOverflow = 406;  // out_of_range.406
 
 [[noreturn]] void fail(const char* what, int line, std::string_view text) {
-  std::fprintf(stderr, "envelope_fuzz:%d: check failed: %s\ninput (%zu bytes): %.*s\n", line,
-               what, text.size(), static_cast<int>(text.size() < 512 ? text.size() : 512),
-               text.data());
+  std::fprintf(stderr, "envelope_fuzz:%d: check failed: %s\ninput (%zu bytes): %.*s\n", line, what,
+               text.size(), static_cast<int>(text.size() < 512 ? text.size() : 512), text.data());
   std::abort();
 }
 
-#define FUZZ_CHECK(cond)                              \
-  do {                                                \
-    if (!(cond)) fail(#cond, __LINE__, text);         \
+#define FUZZ_CHECK(cond)                      \
+  do {                                        \
+    if (!(cond)) fail(#cond, __LINE__, text); \
   } while (false)
 
 // What nlohmann/json makes of a text, in one SAX pass: nesting depth and the error, if any.
@@ -69,7 +68,8 @@ class SaxFacts final : public nlohmann::json_sax<Json> {
   bool end_object() override { return close(); }
   bool start_array(std::size_t) override { return open(); }
   bool end_array() override { return close(); }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& ex) override {
+  bool parse_error(std::size_t, const std::string&,
+                   const nlohmann::detail::exception& ex) override {
     error_id = ex.id;
     return false;
   }
@@ -102,10 +102,8 @@ bool same_fields(const Envelope& a, const Envelope& b) {
 }
 
 void check_round_trip(std::string_view text, const Envelope& env) {
-  const realtime::OutgoingEnvelope out{.type = env.type,
-                                       .payload_json = env.payload,
-                                       .id = "fuzz-id",
-                                       .timestamp = env.timestamp};
+  const realtime::OutgoingEnvelope out{
+      .type = env.type, .payload_json = env.payload, .id = "fuzz-id", .timestamp = env.timestamp};
   const std::string wire = realtime::encode_envelope(out, 0.0, [] { return 0x12345678u; });
   Envelope back;
   const DecodeResult r = realtime::decode_envelope(wire, kDefaultLimits, back);

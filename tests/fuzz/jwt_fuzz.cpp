@@ -29,8 +29,8 @@ using realtime::JwtDecodeResult;
   std::abort();
 }
 
-#define FUZZ_CHECK(cond)               \
-  do {                                 \
+#define FUZZ_CHECK(cond)                \
+  do {                                  \
     if (!(cond)) fail(#cond, __LINE__); \
   } while (false)
 
@@ -121,8 +121,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   const nlohmann::json payload =
       nlohmann::json::parse(input.begin(), input.end(), nullptr, /*allow_exceptions=*/false);
-  bool expect_ok = input.find('\0') == std::string_view::npos && !payload.is_discarded() &&
-                   payload.is_object();
+  bool expect_ok =
+      input.find('\0') == std::string_view::npos && !payload.is_discarded() && payload.is_object();
   ExpectedClaim exp, iat, nbf;
   if (expect_ok) {
     exp = expected_claim(payload, "exp");

@@ -50,13 +50,13 @@ bool valid_utf8(std::string_view s) {
       len = cont(at(1)) ? 2 : 0;
     } else if (b0 >= 0xE0 && b0 <= 0xEF) {
       const unsigned b1 = at(1);
-      const bool ok1 = b0 == 0xE0 ? (b1 >= 0xA0 && b1 <= 0xBF)
+      const bool ok1 = b0 == 0xE0   ? (b1 >= 0xA0 && b1 <= 0xBF)
                        : b0 == 0xED ? (b1 >= 0x80 && b1 <= 0x9F)
                                     : cont(b1);
       len = ok1 && cont(at(2)) ? 3 : 0;
     } else if (b0 >= 0xF0 && b0 <= 0xF4) {
       const unsigned b1 = at(1);
-      const bool ok1 = b0 == 0xF0 ? (b1 >= 0x90 && b1 <= 0xBF)
+      const bool ok1 = b0 == 0xF0   ? (b1 >= 0x90 && b1 <= 0xBF)
                        : b0 == 0xF4 ? (b1 >= 0x80 && b1 <= 0x8F)
                                     : cont(b1);
       len = ok1 && cont(at(2)) && cont(at(3)) ? 4 : 0;

@@ -74,8 +74,8 @@ TEST(Base64Url, AcceptsCompletePadding) {
 }
 
 TEST(Base64Url, RejectsBadPadding) {
-  EXPECT_EQ(base64url_decode("Zg="), std::nullopt);     // incomplete
-  EXPECT_EQ(base64url_decode("Zm8=="), std::nullopt);   // too long
+  EXPECT_EQ(base64url_decode("Zg="), std::nullopt);    // incomplete
+  EXPECT_EQ(base64url_decode("Zm8=="), std::nullopt);  // too long
   EXPECT_EQ(base64url_decode("Zg==="), std::nullopt);
   EXPECT_EQ(base64url_decode("Z==="), std::nullopt);
   EXPECT_EQ(base64url_decode("===="), std::nullopt);
@@ -99,8 +99,8 @@ TEST(Base64Url, UsesTheUrlAlphabetOnly) {
 }
 
 TEST(Base64Url, RejectsBadCharacters) {
-  for (std::string_view bad : {"Zm9 v", " Zm9v", "Zm9v\n", "Zm9v\r\n", "Zm.v", "Zm9*", "Zm9\xc3\xa9",
-                               "Zm9\t", "Zm9%"}) {
+  for (std::string_view bad :
+       {"Zm9 v", " Zm9v", "Zm9v\n", "Zm9v\r\n", "Zm.v", "Zm9*", "Zm9\xc3\xa9", "Zm9\t", "Zm9%"}) {
     EXPECT_EQ(base64url_decode(bad), std::nullopt) << bad;
   }
   EXPECT_EQ(base64url_decode(std::string_view("Zm\0v", 4)), std::nullopt);
@@ -161,13 +161,9 @@ TEST(Jwt, MissingExpIsFine) {
   EXPECT_FALSE(r.claims.nbf_ms);
 }
 
-TEST(Jwt, EmptyPayloadObjectIsFine) {
-  EXPECT_EQ(decode_jwt(make_token("{}")).error, Errc::kOk);
-}
+TEST(Jwt, EmptyPayloadObjectIsFine) { EXPECT_EQ(decode_jwt(make_token("{}")).error, Errc::kOk); }
 
-TEST(Jwt, ExpAsStringIsAnError) {
-  expect_malformed(make_token(R"({"exp":"1700003600"})"), "exp");
-}
+TEST(Jwt, ExpAsStringIsAnError) { expect_malformed(make_token(R"({"exp":"1700003600"})"), "exp"); }
 
 TEST(Jwt, NonNumericTimeClaimsAreErrors) {
   expect_malformed(make_token(R"({"exp":null})"), "exp");
@@ -177,9 +173,7 @@ TEST(Jwt, NonNumericTimeClaimsAreErrors) {
   expect_malformed(make_token(R"({"nbf":{}})"), "nbf");
 }
 
-TEST(Jwt, HugeExpIsOutOfRange) {
-  expect_malformed(make_token(R"({"exp":1e306})"), "exp");
-}
+TEST(Jwt, HugeExpIsOutOfRange) { expect_malformed(make_token(R"({"exp":1e306})"), "exp"); }
 
 TEST(Jwt, DuplicateClaimLastOneCounts) {
   const JwtDecodeResult r = decode_jwt(make_token(R"({"exp":1,"exp":2})"));
@@ -286,8 +280,8 @@ TEST(Jwt, TokenJustUnderTheLimitIsAccepted) {
 TEST(Jwt, DeeplyNestedPayloadDoesNotCrash) {
   // About as deep as a token under the size limit can nest.
   const std::size_t depth = 6000;
-  const std::string token = make_token(R"({"exp":1,"x":)" + std::string(depth, '[') +
-                                       std::string(depth, ']') + "}");
+  const std::string token =
+      make_token(R"({"exp":1,"x":)" + std::string(depth, '[') + std::string(depth, ']') + "}");
   ASSERT_LE(token.size(), kMaxJwtBytes);
   const JwtDecodeResult r = decode_jwt(token);
   EXPECT_EQ(r.error, Errc::kOk) << r.reason;

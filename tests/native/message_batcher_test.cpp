@@ -148,6 +148,14 @@ TEST(BatcherAdaptive, AddFlushesWhenOldestIsOlderThanIntervalAfterALateTimer) {
   EXPECT_EQ(batcher.flush(), 2u);
 }
 
+TEST(BatcherAdaptive, AddFlushesWhenTheQuietGapPassedAfterALateTimer) {
+  MessageBatcher batcher(Config(100, 100, BatchPriority::kAdaptive));
+  for (int i = 0; i < 10; ++i) EXPECT_FALSE(batcher.add(i));
+  ASSERT_LT(*batcher.next_deadline(), 50);  // quiet gap: well before 0 + 100
+  EXPECT_TRUE(batcher.add(50));             // its timer never came; the oldest is only 50 ms old
+  EXPECT_EQ(batcher.flush(), 11u);
+}
+
 TEST(BatcherAdaptive, QuietWaitShrinksWhenTheRateIsHigh) {
   MessageBatcher batcher(Config(1000, 100, BatchPriority::kAdaptive));
   EXPECT_EQ(batcher.quiet_wait_ms(), 100);                          // no rate known yet

@@ -49,8 +49,8 @@ std::string escaped(std::string_view s) {
 
 std::ostream& operator<<(std::ostream& os, const Rec& r) {
   if (r.kind == Rec::kRetry) return os << "retry(" << r.retry << ")";
-  return os << "event(type=\"" << escaped(r.type) << "\", data=\"" << escaped(r.data)
-            << "\", id=\"" << escaped(r.id) << "\")";
+  return os << "event(type=\"" << escaped(r.type) << "\", data=\"" << escaped(r.data) << "\", id=\""
+            << escaped(r.id) << "\")";
 }
 
 Rec Ev(std::string_view data, std::string_view type = "message", std::string_view id = "") {
@@ -125,8 +125,8 @@ void expect_stream(std::string_view stream, const Outcome& expected, SseParserLi
   if (stream.size() > 48) return;
   for (size_t i = 0; i <= stream.size(); ++i) {
     for (size_t j = i; j <= stream.size(); ++j) {
-      const Outcome got = run_chunks(
-          {stream.substr(0, i), stream.substr(i, j - i), stream.substr(j)}, limits);
+      const Outcome got =
+          run_chunks({stream.substr(0, i), stream.substr(i, j - i), stream.substr(j)}, limits);
       if (got != expected) {
         ADD_FAILURE() << "split at " << i << " and " << j << "\n  got:      " << got
                       << "\n  expected: " << expected;
@@ -151,8 +151,7 @@ TEST(SseParserLines, CrLfEndsLines) {
 }
 
 TEST(SseParserLines, MixedLineEnds) {
-  expect_stream("data: a\r\ndata: b\rdata: c\n\r\ndata: d\n\r",
-                Expect({Ev("a\nb\nc"), Ev("d")}));
+  expect_stream("data: a\r\ndata: b\rdata: c\n\r\ndata: d\n\r", Expect({Ev("a\nb\nc"), Ev("d")}));
 }
 
 TEST(SseParserLines, CrAtChunkEndAndLfAtNextChunkStartAreOneLineEnd) {
@@ -286,10 +285,9 @@ TEST(SseParserFields, IdStripsOneSpaceOnly) {
 }
 
 TEST(SseParserFields, IdContainingNulIsIgnored) {
-  expect_stream("id: 1\ndata: a\n\nid: 2\0x\ndata: b\n\nid: \0\ndata: c\n\n"sv,
-                Expect({Ev("a", "message", "1"), Ev("b", "message", "1"),
-                        Ev("c", "message", "1")},
-                       "1"));
+  expect_stream(
+      "id: 1\ndata: a\n\nid: 2\0x\ndata: b\n\nid: \0\ndata: c\n\n"sv,
+      Expect({Ev("a", "message", "1"), Ev("b", "message", "1"), Ev("c", "message", "1")}, "1"));
 }
 
 TEST(SseParserFields, NulOutsideIdIsData) {
@@ -312,9 +310,10 @@ TEST(SseParserFields, RetryWithDigitsIsReportedAtOnce) {
 }
 
 TEST(SseParserFields, RetryWithNonDigitsIsIgnored) {
-  expect_stream("retry: 12a\nretry: a12\nretry: -1\nretry: 1.5\nretry: +3\nretry: 1 \n"
-                "retry:  10\nretry: 0x10\nretry: \xEF\xBC\x91\ndata: x\n\n",
-                Expect({Ev("x")}));
+  expect_stream(
+      "retry: 12a\nretry: a12\nretry: -1\nretry: 1.5\nretry: +3\nretry: 1 \n"
+      "retry:  10\nretry: 0x10\nretry: \xEF\xBC\x91\ndata: x\n\n",
+      Expect({Ev("x")}));
 }
 
 TEST(SseParserFields, RetryEmptyIsIgnored) {
@@ -378,9 +377,10 @@ TEST(SseParserSpec, ThreeLineMessage) {
 
 TEST(SseParserSpec, CommentIdsAndUnterminatedLastEvent) {
   // The third event has no blank line after it: never dispatched.
-  expect_stream(": test stream\n\ndata: first event\nid: 1\n\ndata:second event\nid\n\n"
-                "data:  third event\n",
-                Expect({Ev("first event", "message", "1"), Ev("second event", "message", "")}));
+  expect_stream(
+      ": test stream\n\ndata: first event\nid: 1\n\ndata:second event\nid\n\n"
+      "data:  third event\n",
+      Expect({Ev("first event", "message", "1"), Ev("second event", "message", "")}));
 }
 
 TEST(SseParserSpec, LeadingSpaceOfThirdEventKept) {
@@ -397,17 +397,19 @@ TEST(SseParserSpec, SpaceAfterColonIsOptional) {
 }
 
 TEST(SseParserSpec, EventTypes) {
-  expect_stream("event: add\ndata: 73857293\n\nevent: remove\ndata: 2153\n\n"
-                "event: add\ndata: 113411\n\n",
-                Expect({Ev("73857293", "add"), Ev("2153", "remove"), Ev("113411", "add")}));
+  expect_stream(
+      "event: add\ndata: 73857293\n\nevent: remove\ndata: 2153\n\n"
+      "event: add\ndata: 113411\n\n",
+      Expect({Ev("73857293", "add"), Ev("2153", "remove"), Ev("113411", "add")}));
 }
 
 TEST(SseParserSpec, IntroductionMessages) {
-  expect_stream("data: This is the first message.\n\ndata: This is the second message, it\n"
-                "data: has two lines.\n\ndata: This is the third message.\n\n",
-                Expect({Ev("This is the first message."),
-                        Ev("This is the second message, it\nhas two lines."),
-                        Ev("This is the third message.")}));
+  expect_stream(
+      "data: This is the first message.\n\ndata: This is the second message, it\n"
+      "data: has two lines.\n\ndata: This is the third message.\n\n",
+      Expect({Ev("This is the first message."),
+              Ev("This is the second message, it\nhas two lines."),
+              Ev("This is the third message.")}));
 }
 
 // ---- UTF-8 decoding ----
@@ -427,7 +429,10 @@ TEST(SseParserUtf8, ValidMultiByteTextPassesThrough) {
 
 TEST(SseParserUtf8, LoneContinuationBytes) {
   expect_stream("data: \x80\n\n", Expect({Ev(repl(1))}));
-  expect_stream("data: a\x80\xBF" "b\n\n", Expect({Ev("a" + repl(2) + "b")}));
+  expect_stream(
+      "data: a\x80\xBF"
+      "b\n\n",
+      Expect({Ev("a" + repl(2) + "b")}));
 }
 
 TEST(SseParserUtf8, InvalidLeadBytes) {
@@ -436,9 +441,18 @@ TEST(SseParserUtf8, InvalidLeadBytes) {
 
 TEST(SseParserUtf8, TruncatedSequenceFollowedByAscii) {
   // Maximal subpart: E2 82 is one U+FFFD, and the 'A' that broke it is kept.
-  expect_stream("data: \xE2\x82" "A\n\n", Expect({Ev(repl(1) + "A")}));
-  expect_stream("data: \xF0\x9F\x98" "A\n\n", Expect({Ev(repl(1) + "A")}));
-  expect_stream("data: \xC3" "A\n\n", Expect({Ev(repl(1) + "A")}));
+  expect_stream(
+      "data: \xE2\x82"
+      "A\n\n",
+      Expect({Ev(repl(1) + "A")}));
+  expect_stream(
+      "data: \xF0\x9F\x98"
+      "A\n\n",
+      Expect({Ev(repl(1) + "A")}));
+  expect_stream(
+      "data: \xC3"
+      "A\n\n",
+      Expect({Ev(repl(1) + "A")}));
   // Cut by the chunk end, then ASCII in the next chunk.
   EXPECT_EQ(run_chunks({"data: \xE2\x82", "A\n\n"}), Expect({Ev(repl(1) + "A")}));
   EXPECT_EQ(run_chunks({"data: \xF0", "\x9F", "\x98", "A\n\n"}), Expect({Ev(repl(1) + "A")}));
@@ -484,7 +498,10 @@ TEST(SseParserUtf8, AboveMaximumCodePoint) {
 }
 
 TEST(SseParserUtf8, InvalidBytesInFieldNameAndId) {
-  expect_stream("d\xFF" "ata: a\ndata: b\n\n", Expect({Ev("b")}));
+  expect_stream(
+      "d\xFF"
+      "ata: a\ndata: b\n\n",
+      Expect({Ev("b")}));
   expect_stream("id: \xFF\ndata: a\n\n", Expect({Ev("a", "message", repl(1))}, repl(1)));
 }
 
@@ -522,12 +539,21 @@ TEST(SseParserBom, BomAloneIsAnEmptyStream) {
 
 TEST(SseParserBom, PartialBomIsDecodedAsText) {
   // EF then 'd': U+FFFD starts the field name, so the line is ignored.
-  expect_stream("\xEF" "data: a\n\ndata: b\n\n", Expect({Ev("b")}));
-  expect_stream("\xEF\xBB" "data: a\n\ndata: b\n\n", Expect({Ev("b")}));
+  expect_stream(
+      "\xEF"
+      "data: a\n\ndata: b\n\n",
+      Expect({Ev("b")}));
+  expect_stream(
+      "\xEF\xBB"
+      "data: a\n\ndata: b\n\n",
+      Expect({Ev("b")}));
   // EF BB BB is U+FEFB, a valid character: "\uFEFB: x" is an unknown field.
   expect_stream("\xEF\xBB\xBB: x\ndata: b\n\n", Expect({Ev("b")}));
   expect_stream("\xEF\xBB\xBB\n", Expect({}));
-  expect_stream("\xEF\n\xEF\xBB\xBF" "data: a\n\n", Expect({}));  // "\uFEFFdata" is not "data"
+  expect_stream(
+      "\xEF\n\xEF\xBB\xBF"
+      "data: a\n\n",
+      Expect({}));  // "\uFEFFdata" is not "data"
 }
 
 TEST(SseParserBom, PartialBomThenLineEnd) {
@@ -563,8 +589,7 @@ TEST(SseParserLimits, DataAtTheLimitIsAccepted) {
   // Dispatched data "12345\n1234" is 10 bytes (and each line is at most 10 bytes).
   expect_stream("data:12345\ndata:1234\n\n", Expect({Ev("12345\n1234")}), limits);
   expect_stream("data:12345\ndata:12345\n\n", Expect({}, "", Errc::kStreamTooLarge), limits);
-  expect_stream("data:12345\ndata:1234\ndata\n\n", Expect({}, "", Errc::kStreamTooLarge),
-                limits);
+  expect_stream("data:12345\ndata:1234\ndata\n\n", Expect({}, "", Errc::kStreamTooLarge), limits);
   // The limit is per event: the data buffer is reset by each dispatch.
   expect_stream("data:12345\ndata:1234\n\ndata:12345\ndata:1234\n\n",
                 Expect({Ev("12345\n1234"), Ev("12345\n1234")}), limits);
@@ -702,7 +727,10 @@ TEST(SseParserReset, RearmsBomStripping) {
   EXPECT_EQ(parser.feed(std::string(kBom) + "data: a\n\n", sink), Errc::kOk);
   parser.reset_stream();
   EXPECT_EQ(parser.feed("\xEF\xBB", sink), Errc::kOk);
-  EXPECT_EQ(parser.feed("\xBF" "data: b\n\n", sink), Errc::kOk);
+  EXPECT_EQ(parser.feed("\xBF"
+                        "data: b\n\n",
+                        sink),
+            Errc::kOk);
   EXPECT_EQ(sink.records, (std::vector<Rec>{Ev("a"), Ev("b")}));
 }
 
@@ -877,12 +905,44 @@ Outcome reference_parse(std::string_view bytes) {
 }
 
 TEST(SseParserFuzz, MatchesTheReferenceAtRandomChunkings) {
-  static const std::vector<std::string_view> kTokens = {
-      "data", "data:", "data: ", "event:", "event: ", "id:", "id: ", "retry:", "retry: ",
-      ":", " ", "\n", "\r", "\r\n", "\n\n", "a", "xyz", "1", "42", "\0"sv,
-      "\xEF\xBB\xBF", "\xEF", "\xBB", "\xBF", "\xE2\x82\xAC", "\xE2", "\x82", "\xAC",
-      "\xF0\x9F\x98\x80", "\xF0", "\x9F", "\x80", "\xFF", "\xC0", "\xED\xA0\x80", "\xF4\x90",
-      "\xC3\xA9", "99999999999"};
+  static const std::vector<std::string_view> kTokens = {"data",
+                                                        "data:",
+                                                        "data: ",
+                                                        "event:",
+                                                        "event: ",
+                                                        "id:",
+                                                        "id: ",
+                                                        "retry:",
+                                                        "retry: ",
+                                                        ":",
+                                                        " ",
+                                                        "\n",
+                                                        "\r",
+                                                        "\r\n",
+                                                        "\n\n",
+                                                        "a",
+                                                        "xyz",
+                                                        "1",
+                                                        "42",
+                                                        "\0"sv,
+                                                        "\xEF\xBB\xBF",
+                                                        "\xEF",
+                                                        "\xBB",
+                                                        "\xBF",
+                                                        "\xE2\x82\xAC",
+                                                        "\xE2",
+                                                        "\x82",
+                                                        "\xAC",
+                                                        "\xF0\x9F\x98\x80",
+                                                        "\xF0",
+                                                        "\x9F",
+                                                        "\x80",
+                                                        "\xFF",
+                                                        "\xC0",
+                                                        "\xED\xA0\x80",
+                                                        "\xF4\x90",
+                                                        "\xC3\xA9",
+                                                        "99999999999"};
   std::mt19937 rng(20240607);
   for (int round = 0; round < 3000; ++round) {
     std::string stream;
