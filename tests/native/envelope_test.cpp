@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <cstdlib>
+#include <cstring>
 #include <string>
+#include <vector>
 
 namespace realtime {
 namespace {
@@ -27,6 +30,46 @@ TEST(Envelope, DecodesTypePayloadIdTimestamp) {
   EXPECT_EQ(env.id, "\"abc\"");
   ASSERT_TRUE(env.timestamp.has_value());
   EXPECT_DOUBLE_EQ(*env.timestamp, 1700000000123.0);
+}
+
+// The timestamp takes a fast exact path for short mantissas; every value must still equal
+// strtod's correctly rounded result, bit for bit.
+TEST(Envelope, TimestampParsesExactlyAsStrtod) {
+  std::vector<std::string> numbers = {
+      "0", "-0", "0.0", "-0.0", "1", "-1", "1700000000123", "1732700000000.5", "0.1", "0.3",
+      "123.456", "9007199254740992", "9007199254740993", "18446744073709551615",
+      "18446744073709551616", "12345678901234567890123", "1e22", "1e23", "1e-22", "1e-23",
+      "1.7976931348623157e308", "2.2250738585072014e-308", "4.9e-324", "1e400", "-1e400",
+      "0.000001", "1E5", "1e+5", "1e-5", "3.14159265358979323846", "5e-1",
+      "0.0000000000000000000000001", "123456789012345678e-5", "1.5e300", "-2.5E-3"};
+  std::uint64_t state = 0x243F6A8885A308D3ull;
+  auto next = [&] { return state = state * 6364136223846793005ull + 1442695040888963407ull; };
+  for (int i = 0; i < 20000; ++i) {
+    std::uint64_t m = next() >> (11 + next() % 50);
+    int frac = static_cast<int>(next() % 12);
+    int exp = static_cast<int>(next() % 61) - 30;
+    std::string digits = std::to_string(m);
+    std::string n = (next() & 1) ? "-" : "";
+    if (frac > 0 && frac < static_cast<int>(digits.size())) {
+      n += digits.substr(0, digits.size() - frac) + "." + digits.substr(digits.size() - frac);
+    } else {
+      n += digits;
+    }
+    if (next() % 3 == 0) n += "e" + std::to_string(exp);
+    numbers.push_back(n);
+  }
+  for (const std::string& n : numbers) {
+    Envelope env;
+    std::string text = R"({"type":"t","timestamp":)" + n + "}";
+    ASSERT_EQ(decode(text, env), Errc::kOk) << n;
+    ASSERT_TRUE(env.timestamp.has_value()) << n;
+    double expected = std::strtod(n.c_str(), nullptr);
+    EXPECT_EQ(std::memcmp(&*env.timestamp, &expected, sizeof expected), 0)
+        << n << ": " << *env.timestamp << " != " << expected;
+  }
+  Envelope env;
+  ASSERT_EQ(decode(R"({"type":"t","timestamp":"1700000000123"})", env), Errc::kOk);
+  EXPECT_FALSE(env.timestamp.has_value());
 }
 
 TEST(Envelope, PayloadMayBeAnyValueOrAbsent) {
