@@ -22,6 +22,8 @@ mergeInto(LibraryManager.library, {
       if (!host) throw new Error('realtime-wasm: module used before web/ installed rtHost');
       return host;
     },
+    staged: null,        // the string whose UTF-8 is in scratch, when it is all ASCII; else null
+    scratchView: null,   // HEAPU8 view of scratch (made again after a memory growth)
     // Copies a JS string into the scratch buffer as UTF-8; returns the byte length.
     stage: function(str) {
       var need = str.length * 3 + 1;
@@ -29,9 +31,28 @@ mergeInto(LibraryManager.library, {
         if (RT.scratch) _free(RT.scratch);
         RT.scratchSize = Math.max(need, 4096);
         RT.scratch = _malloc(RT.scratchSize);
+        RT.scratchView = null;
+      }
+      var view = RT.scratchView;
+      if (view === null || view.buffer !== HEAPU8.buffer) {
+        view = RT.scratchView = HEAPU8.subarray(RT.scratch, RT.scratch + RT.scratchSize);
       }
       if (!RT.encoder) RT.encoder = new TextEncoder();
-      return RT.encoder.encodeInto(str, HEAPU8.subarray(RT.scratch, RT.scratch + RT.scratchSize)).written;
+      var written = RT.encoder.encodeInto(str, view).written;
+      // One byte per UTF-16 unit only when every character is ASCII: then byte offsets are
+      // string offsets, and text inside the frame can be sliced from `str` (see stagedText).
+      RT.staged = written === str.length ? str : null;
+      return written;
+    },
+    // The text of the heap bytes [ptr, ptr + len): a slice of the staged string when they lie
+    // in an all-ASCII staged frame (no copy out of the heap, no UTF-8 decoding), else decoded.
+    stagedText: function(ptr, len) {
+      var staged = RT.staged;
+      var off = ptr - RT.scratch;
+      if (staged !== null && off >= 0 && off + len <= staged.length) {
+        return off === 0 && len === staged.length ? staged : staged.slice(off, off + len);
+      }
+      return RT.text(ptr, len);
     },
     forget: function(id) {
       if (RT.sockets[id]) {
@@ -68,6 +89,7 @@ mergeInto(LibraryManager.library, {
       if (typeof data === 'string') {
         var len = RT.stage(data);
         _rt_ws_on_message(client, id, RT.scratch, len, 1);
+        RT.staged = null;
       } else {
         _rt_ws_on_message(client, id, 0, data.byteLength || data.size || 0, 0);
       }
@@ -76,6 +98,7 @@ mergeInto(LibraryManager.library, {
       RT.forget(id);
       var len = RT.stage(String(e.reason || '').slice(0, 123));
       _rt_ws_on_close(client, id, e.code | 0, RT.scratch, len, e.wasClean ? 1 : 0);
+      RT.staged = null;
     };
     socket.onerror = function() {};  // a close event always follows
     return id;
@@ -121,11 +144,11 @@ mergeInto(LibraryManager.library, {
   },
   rt_emit_message__deps: ['$RT'],
   rt_emit_message: function(handle, typeId, ptr, len) {
-    RT.host().message(handle, typeId, RT.text(ptr, len));
+    RT.host().message(handle, typeId, RT.stagedText(ptr, len));
   },
   rt_emit_raw__deps: ['$RT'],
   rt_emit_raw: function(handle, ptr, len) {
-    RT.host().raw(handle, RT.text(ptr, len));
+    RT.host().raw(handle, RT.stagedText(ptr, len));
   },
   rt_emit_error__deps: ['$RT'],
   rt_emit_error: function(handle, code, ptr, len) {
