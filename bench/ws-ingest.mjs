@@ -9,7 +9,7 @@
 // with Node's built-in WebSocket (undici) and with the `ws` package's WebSocket.
 //
 //   node bench/ws-ingest.mjs [--count=200000] [--runs=5] [--ws=native,ws] [--unicode]
-//                            [--profile=DIR]  (writes a .cpuprofile per client run into DIR)
+//                            [--profile=DIR]  (a .cpuprofile of each client's measured window)
 //                            [--json=FILE]    (writes the results as JSON)
 // Target: realtime-wasm / baseline ≤ 1.15.
 import { writeFileSync } from 'node:fs';
@@ -43,10 +43,10 @@ try {
     for (let r = 0; r < runs; r++) {
       const order = r % 2 ? [...impls].reverse() : impls;
       for (const impl of order) {
-        const prof = flags.profile ? ['--cpu-prof', `--cpu-prof-dir=${flags.profile}/${ws}-${impl}`] : [];
         const res = await runChild([
-          ...nodeFlags, ...prof, 'bench/lib/ws-client.mjs',
+          ...nodeFlags, 'bench/lib/ws-client.mjs',
           `--impl=${impl}`, `--ws=${ws}`, `--url=${url}`, `--count=${count}`,
+          ...(flags.profile ? [`--profile=${flags.profile}`] : []),
         ]);
         per[impl].push(res);
       }

@@ -17,10 +17,13 @@ mergeInto(LibraryManager.library, {
     scratchSize: 0,
     encoder: null,
     decoder: null,
+    hostObject: null,
     host: function() {
-      var host = Module['rtHost'];
+      var host = RT.hostObject;
+      if (host !== null) return host;
+      host = Module['rtHost'];
       if (!host) throw new Error('realtime-wasm: module used before web/ installed rtHost');
-      return host;
+      return RT.hostObject = host;
     },
     staged: null,        // the string whose UTF-8 is in scratch, when it is all ASCII; else null
     scratchView: null,   // HEAPU8 view of scratch (made again after a memory growth)

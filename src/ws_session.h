@@ -109,6 +109,7 @@ class WsSession {
   WsState state_ = WsState::kClosed;
   std::uint32_t socket_ = 0;
   bool ever_opened_ = false;
+  bool frame_since_tick_ = false;  // a frame arrived since the last heartbeat tick
   WsStats stats_;
 };
 

@@ -125,3 +125,30 @@ export function table(rows) {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
   for (const r of rows) console.log(r.map((c, i) => String(c).padStart(widths[i])).join('  '));
 }
+
+/**
+ * CPU profiling of just the measured window (node:inspector), when `dir` is set: call start()
+ * where measurement starts and `await stop()` after it ends; writes DIR/<name>-<pid>.cpuprofile.
+ */
+export async function windowProfiler(dir, name) {
+  if (!dir) return { start() {}, async stop() {} };
+  const { Session } = await import('node:inspector');
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  const session = new Session();
+  session.connect();
+  const post = (method, params) =>
+    new Promise((resolve, reject) => session.post(method, params, (e, r) => (e ? reject(e) : resolve(r))));
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 100 });
+  return {
+    start() {
+      session.post('Profiler.start');
+    },
+    async stop() {
+      const { profile } = await post('Profiler.stop');
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(`${dir}/${name}-${process.pid}.cpuprofile`, JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
+}

@@ -6,7 +6,7 @@
 // CPU time is process.cpuUsage() (user + sys, all threads of this process) from the moment the
 // socket is open and the "go" is sent, to the last message delivered to a subscriber.
 // Prints one JSON line: { impl, ws, count, cpuUs, userUs, sysUs, wallMs, usPerMsg, ... }.
-import { parseFlags, TYPES, distIndex } from './common.mjs';
+import { parseFlags, TYPES, distIndex, windowProfiler } from './common.mjs';
 
 const flags = parseFlags(process.argv.slice(2));
 const impl = flags.impl ?? 'baseline';
@@ -21,6 +21,9 @@ if (wsKind === 'ws') {
   Ctor = globalThis.WebSocket;
   if (typeof Ctor !== 'function') throw new Error('no global WebSocket: run with --experimental-websocket');
 }
+
+// --profile=DIR: a CPU profile of the measured window only (perturbs the timing: not for figures).
+const profiler = await windowProfiler(flags.profile, `${wsKind}-${impl}`);
 
 let received = 0;
 let seqSum = 0;
@@ -38,6 +41,7 @@ function onPayload(payload) {
 }
 
 function start() {
+  profiler.start();
   cpu0 = process.cpuUsage();
   wall0 = performance.now();
 }
@@ -80,6 +84,7 @@ if (impl === 'baseline') {
 }
 
 const { cpu, wallMs } = await done;
+await profiler.stop();
 const expectedSum = (count * (count - 1)) / 2;
 if (seqSum !== expectedSum) throw new Error(`lost or duplicated messages: seq sum ${seqSum} != ${expectedSum}`);
 const cpuUs = cpu.user + cpu.system;

@@ -4,6 +4,8 @@
 // realtime-wasm adds per message (encode into the heap, C++ scan, payload string, JSON.parse of
 // the payload, dispatch) from the transport's own cost; used for profiling, not in the report.
 //   node bench/lib/ws-pipeline.mjs [--count=200000] [--rounds=5] [--unicode] [--impl=both|wasm|baseline]
+//                                  [--breakdown]  (also encodeInto alone, encode + C++ validation
+//                                                  with nothing subscribed, JSON.parse of payloads)
 import { makeMessages, median, parseFlags, TYPES, distIndex } from './common.mjs';
 const { WebSocketManager, loadRuntime } = await import(distIndex());
 
@@ -63,9 +65,37 @@ function runBaseline() {
   for (let i = 0; i < texts.length; i++) on({ data: texts[i] });
 }
 
-const results = { wasm: [], baseline: [] };
+// --breakdown: the parts of the wasm path, measured apart.
+const payloads = texts.map((t) => JSON.stringify(JSON.parse(t).payload));
+const encoder = new TextEncoder();
+const bytes = new Uint8Array(1 << 16);
+function runParsePayload() {
+  for (let i = 0; i < payloads.length; i++) onPayload(JSON.parse(payloads[i]));
+}
+function runEncode() {
+  let n = 0;
+  for (let i = 0; i < texts.length; i++) n += encoder.encodeInto(texts[i], bytes).written;
+  received = count;
+  return n;
+}
+// A second manager with no subscription: every frame is staged and validated in C++, nothing
+// is emitted to JS.
+const quiet = new WebSocketManager({ url: 'ws://fake', WebSocket: FakeSocket, heartbeatInterval: 0 });
+await quiet.connect();
+const quietSocket = FakeSocket.last;
+function runValidateOnly() {
+  const on = quietSocket.onmessage;
+  for (let i = 0; i < texts.length; i++) on({ data: texts[i] });
+  received = count;
+}
+
+const arms = [['baseline', runBaseline], ['wasm', runWasm]];
+if (flags.breakdown) {
+  arms.push(['encodeInto', runEncode], ['encode+C++', runValidateOnly], ['parsePayload', runParsePayload]);
+}
+const results = Object.fromEntries(arms.map(([n]) => [n, []]));
 for (let r = 0; r < rounds; r++) {
-  for (const [name, fn] of r % 2 ? [['wasm', runWasm], ['baseline', runBaseline]] : [['baseline', runBaseline], ['wasm', runWasm]]) {
+  for (const [name, fn] of r % 2 ? [...arms].reverse() : arms) {
     if (which !== 'both' && which !== name) continue;
     received = 0;
     const c0 = process.cpuUsage();
@@ -76,9 +106,19 @@ for (let r = 0; r < rounds; r++) {
   }
 }
 for (const [name, xs] of Object.entries(results)) {
-  if (xs.length) console.log(`${name.padEnd(9)} ${median(xs).toFixed(3)} µs/msg  (runs ${xs.map((x) => x.toFixed(3)).join(' ')})`);
+  if (xs.length) console.log(`${name.padEnd(12)} ${median(xs).toFixed(3)} µs/msg median, ${Math.min(...xs).toFixed(3)} min  (runs ${xs.map((x) => x.toFixed(3)).join(" ")})`);
 }
+if (flags.breakdown) {
+  // Minimums: the least disturbed run of each part (this machine may be shared).
+  const m = Object.fromEntries(Object.entries(results).map(([k, xs]) => [k, Math.min(...xs)]));
+  console.log(`derived: C++ call+validate ${(m['encode+C++'] - m.encodeInto).toFixed(3)} µs, ` +
+    `emit+payload string+dispatch ${(m.wasm - m['encode+C++'] - m.parsePayload).toFixed(3)} µs, ` +
+    `JSON.parse(payload) ${m.parsePayload.toFixed(3)} µs, encodeInto ${m.encodeInto.toFixed(3)} µs`);
+}
+quiet.dispose();
 if (results.wasm.length && results.baseline.length) {
-  console.log(`ratio     ${(median(results.wasm) / median(results.baseline)).toFixed(3)}×  overhead ${(median(results.wasm) - median(results.baseline)).toFixed(3)} µs/msg`);
+  const [w, b] = [results.wasm, results.baseline];
+  console.log(`ratio        ${(median(w) / median(b)).toFixed(3)}× of medians, ${(Math.min(...w) / Math.min(...b)).toFixed(3)}× of minimums; ` +
+    `overhead ${(median(w) - median(b)).toFixed(3)} / ${(Math.min(...w) - Math.min(...b)).toFixed(3)} µs/msg`);
 }
 m.dispose();

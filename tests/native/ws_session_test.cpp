@@ -280,6 +280,30 @@ TEST_F(SessionTest, AnyFrameKeepsTheConnectionAliveAndPongMeasuresRtt) {
   EXPECT_EQ(session->stats().last_rtt_ms, 40);
 }
 
+// Frames are stamped at the next tick (no clock read per frame): the silent server is still
+// declared dead at the tick where missed_limit intervals have passed since its last frame.
+TEST_F(SessionTest, SilenceIsCountedFromTheLastFrame) {
+  config.heartbeat.interval_ms = 1000;
+  start();
+  open();  // t=0
+  std::uint32_t s = host.last_socket;
+  host.now = 500;
+  session->on_socket_message(s, R"({"type":"data"})", true);
+  host.fire_next(*session);  // t=1000: ping
+  host.fire_next(*session);  // t=2000: last frame 1.5 intervals ago: ping
+  EXPECT_EQ(session->state(), WsState::kOpen);
+  EXPECT_EQ(host.sockets[s].sent.size(), 2u);
+  host.now = 2999;
+  session->on_socket_message(s, R"({"type":"data"})", true);
+  host.fire_next(*session);  // t=3000: alive
+  host.fire_next(*session);  // t=4000
+  EXPECT_EQ(session->state(), WsState::kOpen);
+  host.fire_next(*session);  // t=5000: silent since 2999, two intervals: dead
+  EXPECT_EQ(session->state(), WsState::kReconnecting);
+  ASSERT_FALSE(host.errors.empty());
+  EXPECT_EQ(host.errors.back().first, Errc::kHeartbeatTimeout);
+}
+
 TEST_F(SessionTest, InvalidUrlIsAnErrorAndClosed) {
   host.fail_open = true;
   start();

@@ -83,25 +83,60 @@ export function deleteLater(obj: { delete(): void }): void {
   else obj.delete();
 }
 
-function route<K extends 'state' | 'message' | 'raw' | 'error' | 'drop'>(name: K) {
-  return (handle: number, ...args: unknown[]) => {
-    const sink = sinks.get(handle);
-    if (!sink) return;
-    dispatchDepth++;
-    try {
-      (sink[name] as (...a: unknown[]) => void)(...args);
-    } finally {
-      dispatchDepth--;
-    }
-  };
+// One function per event, with fixed arity: these run for every inbound message, and a generic
+// `(...args) => sink[name](...args)` costs an array and a spread call each time.
+function enter(handle: number): Sink | undefined {
+  const sink = sinks.get(handle);
+  if (sink) dispatchDepth++;
+  return sink;
 }
 
 const rtHost: Record<string, unknown> = {
-  state: route('state'),
-  message: route('message'),
-  raw: route('raw'),
-  error: route('error'),
-  drop: route('drop'),
+  state(handle: number, newState: number, oldState: number): void {
+    const sink = enter(handle);
+    if (!sink) return;
+    try {
+      sink.state(newState, oldState);
+    } finally {
+      dispatchDepth--;
+    }
+  },
+  message(handle: number, typeId: number, payloadJson: string): void {
+    const sink = enter(handle);
+    if (!sink) return;
+    try {
+      sink.message(typeId, payloadJson);
+    } finally {
+      dispatchDepth--;
+    }
+  },
+  raw(handle: number, text: string): void {
+    const sink = enter(handle);
+    if (!sink) return;
+    try {
+      sink.raw(text);
+    } finally {
+      dispatchDepth--;
+    }
+  },
+  error(handle: number, code: number, message: string): void {
+    const sink = enter(handle);
+    if (!sink) return;
+    try {
+      sink.error(code, message);
+    } finally {
+      dispatchDepth--;
+    }
+  },
+  drop(handle: number, reason: number, count: number): void {
+    const sink = enter(handle);
+    if (!sink) return;
+    try {
+      sink.drop(reason, count);
+    } finally {
+      dispatchDepth--;
+    }
+  },
   webSocketFor(handle: number): WebSocketConstructor | undefined {
     return sinks.get(handle)?.webSocket?.() ?? defaultWebSocket();
   },
