@@ -11,6 +11,26 @@ namespace {
 bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
+// A byte that may stand in a JSON string as itself, without ending it or needing a look:
+// printable ASCII other than '"' and '\\'.
+constexpr bool is_plain(unsigned char c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
+
+inline std::uint64_t load8(const unsigned char* p) {
+  std::uint64_t x;
+  std::memcpy(&x, p, 8);
+  return x;
+}
+
+// Whether any of the 8 bytes of x is not plain (SWAR; each test is exact for "any byte").
+constexpr bool has_special_byte(std::uint64_t x) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ull;
+  constexpr std::uint64_t kHighs = 0x8080808080808080ull;
+  auto has_zero = [](std::uint64_t v) { return (v - kOnes) & ~v & kHighs; };
+  std::uint64_t below_space = (x - kOnes * 0x20) & ~x & kHighs;
+  return ((x & kHighs) | below_space | has_zero(x ^ (kOnes * '"')) |
+          has_zero(x ^ (kOnes * '\\'))) != 0;
+}
+
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -37,29 +57,36 @@ class Scanner {
   }
 
   // Scans a string token starting at the opening quote. `escaped` tells whether it held escapes.
+  // Runs of plain bytes (printable ASCII other than '"' and '\\') are skipped 8 at a time.
   Errc scan_string(bool* escaped) {
     if (!consume('"')) return Errc::kNotJson;
     bool any_escape = false;
-    while (pos_ < s_.size()) {
-      auto c = static_cast<unsigned char>(s_[pos_]);
+    const auto* data = reinterpret_cast<const unsigned char*>(s_.data());
+    const std::size_t n = s_.size();
+    std::size_t i = pos_;
+    for (;;) {
+      while (n - i >= 8 && !has_special_byte(load8(data + i))) i += 8;
+      while (i < n && is_plain(data[i])) ++i;
+      if (i >= n) {
+        pos_ = n;
+        return Errc::kNotJson;
+      }
+      unsigned c = data[i];
       if (c == '"') {
-        ++pos_;
+        pos_ = i + 1;
         if (escaped) *escaped = any_escape;
         return Errc::kOk;
       }
+      pos_ = i;
       if (c < 0x20) return Errc::kNotJson;
       if (c == '\\') {
         any_escape = true;
         if (Errc e = scan_escape(); e != Errc::kOk) return e;
-        continue;
+      } else if (!scan_utf8_sequence()) {  // c >= 0x80
+        return Errc::kInvalidUtf8;
       }
-      if (c < 0x80) {
-        ++pos_;
-        continue;
-      }
-      if (!scan_utf8_sequence()) return Errc::kInvalidUtf8;
+      i = pos_;
     }
-    return Errc::kNotJson;
   }
 
   // Scans one complete JSON value (of any nesting) starting at the current position.
@@ -324,17 +351,26 @@ DecodeResult decode_envelope(std::string_view text, const DecodeLimits& limits, 
       Errc e = value_is_string ? sc.scan_string(&value_escaped) : sc.scan_value(1);
       if (e != Errc::kOk) return {e, sc.pos()};
       std::string_view value = text.substr(value_start, sc.pos() - value_start);
-      if (key == "type") {
-        has_type = true;
-        type_is_string = value_is_string;
-        type_escaped = value_escaped;
-        raw_type = value;
-      } else if (key == "payload") {
-        out.payload = value;
-      } else if (key == "id") {
-        out.id = value;
-      } else if (key == "timestamp") {
-        out.timestamp = parse_number(value);
+      switch (key.size()) {  // one length test, then one fixed-size compare
+        case 4:
+          if (key == "type") {
+            has_type = true;
+            type_is_string = value_is_string;
+            type_escaped = value_escaped;
+            raw_type = value;
+          }
+          break;
+        case 7:
+          if (key == "payload") out.payload = value;
+          break;
+        case 2:
+          if (key == "id") out.id = value;
+          break;
+        case 9:
+          if (key == "timestamp") out.timestamp = parse_number(value);
+          break;
+        default:
+          break;
       }
       sc.skip_ws();
       if (sc.consume(',')) continue;
