@@ -28,4 +28,6 @@ struct TimerSlot {
   bool armed = false;
 };
 int live_timers();
+// Live _MessageBatcher / _MessageThrottler / _EventBus objects (optimize_bindings.cpp).
+int live_optimize_objects();
 }  // namespace realtime::web
