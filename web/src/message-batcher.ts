@@ -107,8 +107,8 @@ export class MessageBatcher<T = unknown> {
       this.times.push(now);  // decided once the runtime has loaded (see replay)
     } else if (n.add(now)) {
       return this.flush();
-    } else {
-      this.arm(n);
+    } else if (this.timer === null || this.config.priority === 'adaptive') {
+      this.arm(n);  // only 'adaptive' deadlines move within a batch
     }
     if (this.config.priority === 'frame' && !this.cancelFrame) {
       this.cancelFrame = requestFrame(this.onFrame);
