@@ -644,6 +644,10 @@ describe('RealtimeEventBus', () => {
       id: 0, timestamp: 0,
     });
     assert.equal('target' in b, false);
+    for (let i = 0; i < 1000; i++) bus.publish('c', ev(i));  // many refills of the random pool
+    const ids = new Set(seen.map((e) => e.id));
+    assert.equal(ids.size, 1002);
+    assert.ok([...ids].every((id) => UUID_V4.test(id)));
     bus.dispose();
   });
 
