@@ -88,6 +88,11 @@ void SseSession::fail(Errc code, std::string detail, int status) {
 
 void SseSession::on_stream_open(std::uint32_t stream, int status, std::string_view content_type) {
   if (stream != stream_ || stream == 0) return;
+  if (status == 0) {
+    fail(Errc::kConnectFailed, "EventSource failed the connection (HTTP error or wrong content type)",
+         0);
+    return;
+  }
   if (status != 200) {
     std::string detail = "HTTP " + std::to_string(status);
     if (status == 204) detail += " (the server asked the client to stop reconnecting)";
@@ -132,6 +137,15 @@ void SseSession::on_stream_end(std::uint32_t stream) {
   if (stream != stream_ || stream == 0) return;
   drop_stream();
   schedule_reconnect();
+}
+
+void SseSession::on_stream_retrying(std::uint32_t stream) {
+  if (stream != stream_ || stream == 0) return;
+  if (!backoff_.next_delay()) {
+    fail(Errc::kGaveUp, std::to_string(config_.backoff.reconnect_attempts) + " attempts", 0);
+    return;
+  }
+  set_state(WsState::kReconnecting);
 }
 
 void SseSession::schedule_reconnect() {

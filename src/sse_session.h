@@ -62,6 +62,9 @@ class SseSession final : private SseSink {
                        std::string_view last_event_id);
   // The stream ended or failed at the network level: reconnect.
   void on_stream_end(std::uint32_t stream);
+  // The transport is reconnecting by itself (EventSource does, sending Last-Event-ID): counted
+  // against reconnectAttempts like our own attempts; gives up when they are used up.
+  void on_stream_retrying(std::uint32_t stream);
   void on_timer();
 
   WsState state() const { return state_; }
