@@ -251,3 +251,24 @@ describe('WebSocketManager against a real ws server', () => {
     assert.equal(server.connections.length, 1000);
   });
 });
+
+test('works under plain node with no flags (the ws fallback)', async (t) => {
+  const { spawn } = await import('node:child_process');
+  const server = await startWsServer((socket) => socket.send(envelope('hi', 'plain node')));
+  t.after(() => server.close());
+  const script = `
+    import { WebSocketManager } from ${JSON.stringify(new URL('../../dist/index.js', import.meta.url).href)};
+    if (typeof globalThis.WebSocket !== 'undefined') throw new Error('expected no global WebSocket');
+    const m = new WebSocketManager({ url: ${JSON.stringify(server.url)} });
+    m.subscribe('hi', (p) => { console.log(p); m.dispose(); });
+    await m.connect();`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    execArgv: [], env: { ...process.env, NODE_OPTIONS: '' }, cwd: new URL('../..', import.meta.url),
+  });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const code = await new Promise((resolve) => child.on('exit', resolve));
+  assert.equal(code, 0, out);
+  assert.equal(out.trim(), 'plain node');
+});
