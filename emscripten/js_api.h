@@ -20,6 +20,7 @@ void rt_emit_message(int handle, int type_id, const char* payload, std::size_t l
 void rt_emit_raw(int handle, const char* text, std::size_t len);
 void rt_emit_error(int handle, int code, const char* message, std::size_t len);
 void rt_emit_drop(int handle, int reason, int count);
+void rt_emit_close(int handle, int code, const char* reason, std::size_t len, int clean);
 std::uint32_t rt_random_u32();
 double rt_date_now();
 

@@ -170,6 +170,10 @@ mergeInto(LibraryManager.library, {
   rt_emit_error: function(handle, code, ptr, len) {
     RT.host().error(handle, code, RT.text(ptr, len));
   },
+  rt_emit_close__deps: ['$RT'],
+  rt_emit_close: function(handle, code, ptr, len, clean) {
+    RT.host().close(handle, code, RT.text(ptr, len), !!clean);
+  },
   rt_emit_drop__deps: ['$RT'],
   rt_emit_drop: function(handle, reason, count) {
     RT.host().drop(handle, reason, count);

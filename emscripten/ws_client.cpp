@@ -108,6 +108,9 @@ class WsClient final : public WsHost {
   void on_error(Errc code, const std::string& message) override {
     rt_emit_error(handle_, static_cast<int>(code), message.data(), message.size());
   }
+  void on_close(int code, std::string_view reason, bool was_clean) override {
+    rt_emit_close(handle_, code, reason.data(), reason.size(), was_clean ? 1 : 0);
+  }
   void on_drop(DropReason reason, std::uint32_t count) override {
     rt_emit_drop(handle_, static_cast<int>(reason), static_cast<int>(count));
   }

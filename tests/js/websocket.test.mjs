@@ -137,8 +137,10 @@ describe('WebSocketManager against a real ws server', () => {
     await m.connect();
     const socket = await server.nextConnection(1);
     const closed = new Promise((resolve) => socket.on('close', (code) => resolve(code)));
+    const clientClose = nextEvent(m, 'close');
     m.disconnect();
     assert.equal(await closed, 1000);
+    assert.deepEqual(await clientClose, { code: 1000, reason: 'Normal closure', wasClean: true });
     await untilState(m, 'closed');
     // Nothing pending: the native client is the only live handle (no timer, no socket).
     assert.equal(liveHandles(), 1);

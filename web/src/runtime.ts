@@ -29,6 +29,7 @@ export interface Sink {
   message?(typeId: number, payloadJson: string): void;
   raw?(text: string): void;
   drop?(reason: number, count: number): void;
+  close?(code: number, reason: string, wasClean: boolean): void;
   sse?(typeId: number, type: string, data: string, id: string, isJson: number): void;
   sseRequest?(): Record<string, unknown>;
   webSocket?(): WebSocketConstructor | undefined;
@@ -87,6 +88,7 @@ const rtHost: Record<string, unknown> = {
   raw: route('raw'),
   error: route('error'),
   drop: route('drop'),
+  close: route('close'),
   sse: route('sse'),
   sseRequest: route('sseRequest'),
   webSocketFor(handle: number): WebSocketConstructor | undefined {

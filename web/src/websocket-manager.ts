@@ -41,8 +41,16 @@ export interface DropEvent {
   count: number;
 }
 
+export interface CloseEvent {
+  code: number;
+  reason: string;
+  wasClean: boolean;
+}
+
 export interface ManagerEvents extends BaseEvents {
   drop: DropEvent;
+  /** The socket closed (a reconnect may follow: see 'state'). */
+  close: CloseEvent;
   /** Every valid inbound envelope, whatever its type. */
   message: WebSocketMessage;
 }
@@ -118,6 +126,8 @@ export class WebSocketManager extends NativeManager<RawWsClient, ManagerEvents> 
       raw: (text: string) => this.events.emit('message', JSON.parse(text) as WebSocketMessage),
       drop: (reason: number, count: number) =>
         this.events.emit('drop', { reason: DROP_REASONS[reason] ?? 'unknown', count }),
+      close: (code: number, reason: string, wasClean: boolean) =>
+        this.events.emit('close', { code, reason, wasClean }),
       webSocket: () => this.config.WebSocket,
     };
   }
