@@ -124,6 +124,7 @@ function createDashboard({ intervalMs }) {
     { id: 'queue', name: 'Queue depth', unit: 'jobs', value: 12, spread: 6 },
   ].map((m) => ({ ...m, trend: 'stable', timestamp: Date.now() }));
   const clients = new Set();
+  const tickWaiters = [];
   let seq = 0;
   const send = (event, data) => {
     seq++;
@@ -149,6 +150,7 @@ function createDashboard({ intervalMs }) {
       send('alert', { id: randomUUID(), level, message: messages[level], timestamp: Date.now() });
     }
     send('heartbeat', { timestamp: Date.now() });
+    for (const w of tickWaiters.splice(0)) w();
   };
   const timer = setInterval(tick, intervalMs);
   return {
@@ -158,6 +160,10 @@ function createDashboard({ intervalMs }) {
       clients.add(res);
       tick();
       req.on('close', () => clients.delete(res));
+    },
+    /** Resolves after n more metric ticks have been sent. */
+    async untilTicks(n) {
+      for (let i = 0; i < n; i++) await new Promise((resolve) => tickWaiters.push(resolve));
     },
     /** Sends an alert now (tests use it to make one appear on demand). */
     alert(level, message) {
@@ -202,6 +208,7 @@ export async function startDemoServer({ port = 0, host = '127.0.0.1', staticDir,
   return {
     port: address.port,
     url: `http://${host}:${address.port}`,
+    untilTicks: (n) => dashboard.untilTicks(n),
     async close() {
       dashboard.close();
       for (const c of wss.clients) c.terminate();

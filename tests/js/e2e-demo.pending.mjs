@@ -113,8 +113,8 @@ describe('demo app in headless Chromium', () => {
     await page.getByRole('button', { name: 'Pause Updates' }).click();
     await page.getByRole('button', { name: 'Resume Updates' }).waitFor();
     const frozen = await page.locator('[data-testid="metric"] .metric-timestamp').allTextContents();
-    // The server keeps sending (every 300 ms); wait for three more stream events to be sure.
-    await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 1200)));
+    // The server keeps sending: wait until it has sent three more metric events.
+    await server.untilTicks(3);
     assert.deepEqual(await page.locator('[data-testid="metric"] .metric-timestamp').allTextContents(), frozen);
     await page.getByRole('button', { name: 'Resume Updates' }).click();
     await page.waitForFunction(
