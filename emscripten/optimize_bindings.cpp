@@ -200,5 +200,4 @@ EMSCRIPTEN_BINDINGS(realtime_optimize) {
       .function("historySize", &EventBusBinding::history_size)
       .function("channelCount", &EventBusBinding::channel_count)
       .function("subscriptionCount", &EventBusBinding::subscription_count);
-  function("_liveOptimizeObjects", &realtime::web::live_optimize_objects);
 }

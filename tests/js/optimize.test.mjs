@@ -853,6 +853,35 @@ describe('selectRealtimeTechnology', () => {
 
 // ---------------------------------------------------------------------------------------------
 
+describe('on real timers (the timer path end to end, not a policy check)', () => {
+  before(() => loadRuntime());
+  const tick = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  test('a batcher and a throttler under a bursty stream: everything arrives, in order', async () => {
+    const random = rng(3);
+    const batches = [];
+    const b = new MessageBatcher({ batchSize: 50, flushInterval: 3, priority: 'adaptive' },
+      (m) => batches.push(m));
+    const runs = [];
+    const th = new MessageThrottler(4);
+    const f = th.throttle((v) => runs.push(v));
+    for (let i = 0; i < 2000; i++) {
+      b.add(i);
+      f(i);
+      if (random() < 0.02) await tick(random() * 6);
+    }
+    await tick(30);  // longer than flushInterval and delay: the timers have fired
+    assert.equal(b.pending, 0, 'the last partial batch was flushed by its timer');
+    assert.deepEqual(batches.flat(), range(2000));
+    assert.equal(runs.at(-1), 1999, 'the trailing call carried the last value');
+    assert.ok(runs.every((v, k) => k === 0 || v > runs[k - 1]));
+    b.destroy();
+    th.dispose();
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
 describe('native object lifetime', () => {
   before(() => loadRuntime());
 
