@@ -130,11 +130,25 @@ describe('before the runtime has loaded', () => {
     const batches = [];
     const b = new MessageBatcher({ batchSize: 10, flushInterval: 60_000, priority: 'size' },
       (m) => batches.push(m));
-    for (let i = 0; i < 25; i++) b.add(i);
+    // One whose onFlush adds and destroys it while the first replayed batch is delivered.
+    const self = [];
+    let b2;
+    b2 = new MessageBatcher({ batchSize: 10, flushInterval: 60_000, priority: 'size' }, (m) => {
+      self.push(m);
+      if (self.length === 1) {
+        b2.add('x');
+        b2.destroy();
+      }
+    });
+    for (let i = 0; i < 25; i++) {
+      b.add(i);
+      b2.add(i);
+    }
     assert.deepEqual(batches, [], 'no decision before the runtime is there');
     assert.equal(b.pending, 25);
     await loadRuntime();
     await nextTurn();
+    assert.deepEqual(self, [range(10), range(10, 10), [...range(5, 20), 'x']]);
     assert.deepEqual(batches, [range(10), range(10, 10)]);
     assert.equal(b.pending, 5);
     b.add(25);

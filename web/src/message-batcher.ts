@@ -99,10 +99,11 @@ export class MessageBatcher<T = unknown> {
 
   /** Queues a message (kept as is). After destroy(), it is handed to onFlush at once. */
   add(message: T): void {
-    if (this.destroyed) return this.deliver([message]);
+    if (this.destroyed) return this.deliver([[message]]);
     this.queue.push(message);
     const now = monotonicNow();
-    const n = this.native.get();
+    const n = this.native.get();  // may create it, replaying earlier adds (and calling onFlush)
+    if (this.destroyed) return;  // onFlush destroyed the batcher: destroy() delivered this one too
     if (!n) {
       this.times.push(now);  // decided once the runtime has loaded (see replay)
     } else if (n.add(now)) {
@@ -124,7 +125,7 @@ export class MessageBatcher<T = unknown> {
     this.queue = [];
     this.times = [];
     this.native.current()?.flush();
-    this.deliver(messages);
+    this.deliver([messages]);
   }
 
   /** Flushes the rest and frees the native batcher; later add() calls are delivered at once. */
@@ -137,7 +138,7 @@ export class MessageBatcher<T = unknown> {
     this.queue = [];
     this.times = [];
     this.native.dispose();
-    if (rest.length > 0) this.deliver(rest);
+    if (rest.length > 0) this.deliver([rest]);
   }
 
   /** Messages waiting for the next flush. */
@@ -154,11 +155,11 @@ export class MessageBatcher<T = unknown> {
     const batches: T[][] = [];
     for (const t of times) if (n.add(t)) batches.push(this.queue.splice(0, n.flush()));
     this.arm(n);
-    for (const batch of batches) this.deliver(batch);
+    this.deliver(batches);  // all queued before onFlush runs: a destroy() inside goes after them
   }
 
-  private deliver(batch: T[]): void {
-    this.outbox.push(batch);
+  private deliver(batches: T[][]): void {
+    this.outbox.push(...batches);
     if (this.delivering) return;  // a flush from inside onFlush: after the current batch
     this.delivering = true;
     try {
