@@ -4,7 +4,9 @@
 // that says nothing about realtime-wasm, serves the build under a strict CSP (no eval, no inline
 // script) with a ws server on the same port, and opens it in headless Chromium: the page must
 // render a message pushed by that server and an echo of what it sent, with no console error and
-// no CSP violation. It also reports the gzip sizes of the .wasm and the JS.
+// no CSP violation. Then the same app, unchanged, under the vite dev server (dependency
+// pre-bundling moves the glue: the .wasm must still be found). It also reports the gzip sizes of
+// the .wasm and the JS, and holds wasm + glue to a budget.
 //
 // Needs: dist/ (built here only when missing), network access to the npm registry (or a warm npm
 // cache), Chromium (/usr/bin/chromium, or RT_CHROMIUM) and playwright-core. Anything missing is a
@@ -358,6 +360,7 @@ test('a fresh Vite + React + TypeScript app installs, builds and runs the packed
     }
     const work = await mkdtemp(join(tmpdir(), 'rt-consumer-'));
     await mkdir(join(root, 'artifacts'), { recursive: true });
+    await rm(join(root, 'artifacts/consumer-failed.png'), { force: true });
     let server;
     let context;
     let dev;
@@ -445,14 +448,14 @@ test('a fresh Vite + React + TypeScript app installs, builds and runs the packed
     // 5. Serve it under the strict CSP and open it in Chromium.
     server = await serve(out);
     const profile = join(work, 'chromium-profile');
-    context = await within(30_000, `Chromium (${CHROMIUM}) did not start`,
-      chromium.launchPersistentContext(profile, {
-        executablePath: CHROMIUM,
-        headless: true,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-          '--disable-component-update', '--no-first-run', '--disable-quic', '--disable-sync'],
-        viewport: { width: 900, height: 420 },
-      }));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+        '--disable-component-update', '--no-first-run', '--disable-quic', '--disable-sync'],
+      viewport: { width: 900, height: 420 },
+      timeout: 30_000,
+    }).catch((e) => assert.fail(`Chromium (${CHROMIUM}) did not start: ${e.message}`));
     // Records every CSP violation in the page, whether or not Chromium also logs it.
     await context.addInitScript(() => {
       window.__cspViolations = [];
