@@ -9,8 +9,8 @@
 // the .wasm and the JS, and holds wasm + glue to a budget.
 //
 // Needs: dist/ (built here only when missing), network access to the npm registry (or a warm npm
-// cache), Chromium (/usr/bin/chromium, or RT_CHROMIUM) and playwright-core. Anything missing is a
-// failure that says what is missing, never a skip. RT_KEEP_CONSUMER=1 keeps the temp app folder
+// cache), Chromium (/usr/bin/chromium, or CHROMIUM_PATH) and playwright-core. Anything missing is
+// a failure that says what is missing, never a skip. RT_KEEP_CONSUMER=1 keeps the temp app folder
 // (it is always kept when the test fails).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -26,7 +26,7 @@ import { test } from 'node:test';
 import { WebSocketServer } from 'ws';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const CHROMIUM = process.env.RT_CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CSP = "script-src 'self' 'wasm-unsafe-eval'";
 const GZIP_BUDGET = 80_000;  // bytes of wasm + glue JS, gzip -9: the target of issue 4
 const GREETING = 'hello from the local server';
@@ -344,7 +344,7 @@ test('a fresh Vite + React + TypeScript app installs, builds and runs the packed
     // Preconditions, checked first so that a missing one fails at once with the reason.
     assert.ok(existsSync(CHROMIUM),
       `Chromium is missing at ${CHROMIUM}: run scripts/setup.sh (apt-get install chromium) ` +
-      'or set RT_CHROMIUM to a Chromium binary');
+      'or set CHROMIUM_PATH to a Chromium binary');
     let chromium;
     try {
       ({ chromium } = await import('playwright-core'));
