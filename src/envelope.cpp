@@ -4,7 +4,6 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
-#include <nlohmann/json.hpp>
 
 namespace realtime {
 namespace {
@@ -296,11 +295,6 @@ std::optional<double> parse_number(std::string_view raw) {
   return std::strtod(std::string(raw).c_str(), nullptr);
 }
 
-std::string json_string(std::string_view s) {
-  return nlohmann::json(std::string(s)).dump(-1, ' ', false,
-                                              nlohmann::json::error_handler_t::replace);
-}
-
 }  // namespace
 
 DecodeResult validate_json(std::string_view text, std::uint32_t max_depth) {
@@ -341,9 +335,7 @@ DecodeResult decode_envelope(std::string_view text, const DecodeLimits& limits, 
       std::string_view key = text.substr(key_start + 1, sc.pos() - key_start - 2);
       std::string unescaped_key;
       if (key_escaped) {
-        auto parsed = nlohmann::json::parse(text.substr(key_start, sc.pos() - key_start), nullptr,
-                                            false);
-        unescaped_key = parsed.is_string() ? parsed.get<std::string>() : std::string();
+        unescaped_key = unescape_json_string(text.substr(key_start, sc.pos() - key_start));
         key = unescaped_key;
       }
       sc.skip_ws();
@@ -390,57 +382,12 @@ DecodeResult decode_envelope(std::string_view text, const DecodeLimits& limits, 
   if (!has_type) return {Errc::kTypeMissing, 0};
   if (!type_is_string) return {Errc::kTypeNotString, 0};
   if (type_escaped) {
-    auto parsed = nlohmann::json::parse(raw_type, nullptr, false);
-    out.type_storage = parsed.is_string() ? parsed.get<std::string>() : std::string();
+    out.type_storage = unescape_json_string(raw_type);
     out.type = out.type_storage;
   } else {
     out.type = raw_type.substr(1, raw_type.size() - 2);
   }
   return {};
-}
-
-std::string uuid_v4(const std::function<std::uint32_t()>& random) {
-  unsigned char bytes[16];
-  for (int i = 0; i < 16; i += 4) {
-    std::uint32_t r = random();
-    for (int j = 0; j < 4; ++j) bytes[i + j] = static_cast<unsigned char>(r >> (8 * j));
-  }
-  bytes[6] = (bytes[6] & 0x0F) | 0x40;  // version 4
-  bytes[8] = (bytes[8] & 0x3F) | 0x80;  // RFC 4122 variant
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(36);
-  for (int i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
-    out.push_back(kHex[bytes[i] >> 4]);
-    out.push_back(kHex[bytes[i] & 0x0F]);
-  }
-  return out;
-}
-
-std::string encode_envelope(const OutgoingEnvelope& message, double now_ms,
-                            const std::function<std::uint32_t()>& random) {
-  std::string out;
-  out.reserve(64 + message.type.size() + message.payload_json.size());
-  out += "{\"type\":";
-  out += json_string(message.type);
-  out += ",\"payload\":";
-  out += message.payload_json.empty() ? std::string_view("null") : message.payload_json;
-  out += ",\"id\":";
-  out += json_string(message.id.empty() ? uuid_v4(random) : std::string(message.id));
-  out += ",\"timestamp\":";
-  double ts = message.timestamp.value_or(now_ms);
-  if (!std::isfinite(ts)) ts = now_ms;  // JSON has no NaN or Infinity
-  constexpr double kMaxExactInteger = 9007199254740992.0;  // 2^53
-  if (std::fabs(ts) < kMaxExactInteger && std::trunc(ts) == ts) {
-    char buf[32];
-    auto res = std::to_chars(buf, buf + sizeof buf, static_cast<long long>(ts));
-    out.append(buf, res.ptr);
-  } else {
-    out += nlohmann::json(ts).dump();
-  }
-  out += '}';
-  return out;
 }
 
 }  // namespace realtime

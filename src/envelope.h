@@ -3,7 +3,7 @@
 // Decoding is a single validating pass over the bytes (RFC 8259 JSON, strict UTF-8, a nesting
 // limit, a size limit) that returns views of the top-level fields without building a DOM: the
 // payload goes to JavaScript as its raw JSON text, so nothing is parsed twice on the C++ side.
-// Encoding escapes with nlohmann/json and splices the payload text in as given.
+// Encoding (envelope_json.cpp) escapes with nlohmann/json and splices the payload text in as given.
 #pragma once
 
 #include <cstdint>
@@ -51,6 +51,10 @@ struct OutgoingEnvelope {
 // Returns the wire text. `random` feeds the UUID generator; `now_ms` the timestamp.
 std::string encode_envelope(const OutgoingEnvelope& message, double now_ms,
                             const std::function<std::uint32_t()>& random);
+
+// The value of a JSON string token (quotes included, escapes decoded); empty when `token` is not
+// one. For the rare escaped key or type: the decoder hands out views otherwise.
+std::string unescape_json_string(std::string_view token);
 
 // RFC 4122 version 4 UUID from 128 random bits.
 std::string uuid_v4(const std::function<std::uint32_t()>& random);

@@ -146,6 +146,11 @@ export abstract class NativeManager<Client extends RawClient, Events extends Bas
     return [...this.byType.keys()];
   }
 
+  /** The callbacks subscribed under a type id, if any (for per-message paths: no closure). */
+  protected subscribersOf(typeId: number): Set<(value: never) => void> | undefined {
+    return this.byTypeId.get(typeId)?.callbacks;
+  }
+
   protected deliver(typeId: number, value: () => unknown): void {
     const subs = this.byTypeId.get(typeId);
     if (!subs) return;

@@ -1,6 +1,6 @@
 // WebSocketManager: the seed's public API over the native WsClient (emscripten/ws_client.cpp).
 // Reconnection, backoff, the offline queue, heartbeats and envelope validation happen in C++.
-import type { RealtimeError } from './errors.js';
+import { type RealtimeError, safeCall } from './errors.js';
 import { type BaseEvents, type RawClient, NativeManager } from './native-manager.js';
 import type { ConnectionStats, RealtimeModule, Sink, WebSocketConstructor } from './runtime.js';
 
@@ -122,7 +122,13 @@ export class WebSocketManager extends NativeManager<RawWsClient, ManagerEvents> 
 
   protected sink(): Partial<Sink> {
     return {
-      message: (typeId: number, json: string) => this.deliver(typeId, () => JSON.parse(json)),
+      // Runs for every inbound message: no thunk per message, as deliver() would need.
+      message: (typeId: number, json: string) => {
+        const callbacks = this.subscribersOf(typeId);
+        if (!callbacks) return;
+        const payload = JSON.parse(json) as never;
+        for (const cb of callbacks) safeCall(cb, payload);
+      },
       raw: (text: string) => this.events.emit('message', JSON.parse(text) as WebSocketMessage),
       drop: (reason: number, count: number) =>
         this.events.emit('drop', { reason: DROP_REASONS[reason] ?? 'unknown', count }),
