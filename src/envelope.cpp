@@ -1,9 +1,11 @@
 #include "envelope.h"
 
+#include <bit>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 namespace realtime {
 namespace {
@@ -21,15 +23,56 @@ inline std::uint64_t load8(const unsigned char* p) {
   return x;
 }
 
-// Whether any of the 8 bytes of x is not plain (SWAR; each test is exact for "any byte").
-constexpr bool has_special_byte(std::uint64_t x) {
+// The bytes of x that are not plain, as their high bits (SWAR). Each test may also flag bytes
+// above a flagged one (a borrow runs upward), never below: the lowest flag is exact.
+constexpr std::uint64_t special_bytes(std::uint64_t x) {
   constexpr std::uint64_t kOnes = 0x0101010101010101ull;
   constexpr std::uint64_t kHighs = 0x8080808080808080ull;
-  auto has_zero = [](std::uint64_t v) { return (v - kOnes) & ~v & kHighs; };
+  auto zero_bytes = [](std::uint64_t v) { return (v - kOnes) & ~v & kHighs; };
   std::uint64_t below_space = (x - kOnes * 0x20) & ~x & kHighs;
-  return ((x & kHighs) | below_space | has_zero(x ^ (kOnes * '"')) |
-          has_zero(x ^ (kOnes * '\\'))) != 0;
+  return (x & kHighs) | below_space | zero_bytes(x ^ (kOnes * '"')) |
+         zero_bytes(x ^ (kOnes * '\\'));
 }
+
+// The index of the first byte at or after i that is not plain, or n.
+inline std::size_t find_special(const unsigned char* data, std::size_t i, std::size_t n) {
+  if constexpr (std::endian::native == std::endian::little) {
+    for (; n - i >= 8; i += 8) {
+      if (std::uint64_t m = special_bytes(load8(data + i)); m != 0) {
+        return i + (static_cast<std::size_t>(std::countr_zero(m)) >> 3);  // lowest address
+      }
+    }
+  }
+  while (i < n && is_plain(data[i])) ++i;
+  return i;
+}
+
+// A stack of open containers (object or array), one bit each; deep ones spill to the heap.
+class ContainerStack {
+ public:
+  bool empty() const { return size_ == 0; }
+  std::size_t size() const { return size_; }
+  void push(bool object) {
+    std::size_t word = size_ / 64;
+    std::uint64_t bit = std::uint64_t{1} << (size_ % 64);
+    if (word >= kInline && word - kInline >= spill_.size()) spill_.push_back(0);
+    std::uint64_t& w = word < kInline ? inline_[word] : spill_[word - kInline];
+    w = object ? (w | bit) : (w & ~bit);
+    ++size_;
+  }
+  void pop() { --size_; }
+  bool top_is_object() const {
+    std::size_t i = size_ - 1;
+    std::uint64_t w = i / 64 < kInline ? inline_[i / 64] : spill_[i / 64 - kInline];
+    return (w >> (i % 64)) & 1;
+  }
+
+ private:
+  static constexpr std::size_t kInline = 2;  // 128 levels, the default maxDepth
+  std::uint64_t inline_[kInline] = {};
+  std::vector<std::uint64_t> spill_;
+  std::size_t size_ = 0;
+};
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -65,8 +108,7 @@ class Scanner {
     const std::size_t n = s_.size();
     std::size_t i = pos_;
     for (;;) {
-      while (n - i >= 8 && !has_special_byte(load8(data + i))) i += 8;
-      while (i < n && is_plain(data[i])) ++i;
+      i = find_special(data, i, n);
       if (i >= n) {
         pos_ = n;
         return Errc::kNotJson;
@@ -92,7 +134,7 @@ class Scanner {
   // Scans one complete JSON value (of any nesting) starting at the current position.
   // `depth` is the nesting level of the container holding this value.
   Errc scan_value(std::uint32_t depth) {
-    std::string stack;  // '{' or '[' per open container
+    ContainerStack stack;
     for (;;) {
       skip_ws();
       // A value starts here.
@@ -101,10 +143,10 @@ class Scanner {
       if (c == '{' || c == '[') {
         if (depth + stack.size() + 1 > max_depth_) return Errc::kTooDeep;
         ++pos_;
-        stack.push_back(c);
+        stack.push(c == '{');
         skip_ws();
         if (consume(c == '{' ? '}' : ']')) {
-          stack.pop_back();
+          stack.pop();
         } else if (c == '{') {
           if (Errc e = scan_key(); e != Errc::kOk) return e;
           continue;
@@ -122,13 +164,13 @@ class Scanner {
       for (;;) {
         if (stack.empty()) return Errc::kOk;
         skip_ws();
-        char close = stack.back() == '{' ? '}' : ']';
+        char close = stack.top_is_object() ? '}' : ']';
         if (consume(close)) {
-          stack.pop_back();
+          stack.pop();
           continue;
         }
         if (!consume(',')) return Errc::kNotJson;
-        if (stack.back() == '{') {
+        if (stack.top_is_object()) {
           skip_ws();
           if (Errc e = scan_key(); e != Errc::kOk) return e;
         }
@@ -349,7 +391,7 @@ DecodeResult decode_envelope(std::string_view text, const DecodeLimits& limits, 
       std::string_view value = text.substr(value_start, sc.pos() - value_start);
       switch (key.size()) {  // one length test, then one fixed-size compare
         case 4:
-          if (key == "type") {
+          if (std::memcmp(key.data(), "type", 4) == 0) {
             has_type = true;
             type_is_string = value_is_string;
             type_escaped = value_escaped;
@@ -357,13 +399,13 @@ DecodeResult decode_envelope(std::string_view text, const DecodeLimits& limits, 
           }
           break;
         case 7:
-          if (key == "payload") out.payload = value;
+          if (std::memcmp(key.data(), "payload", 7) == 0) out.payload = value;
           break;
         case 2:
-          if (key == "id") out.id = value;
+          if (std::memcmp(key.data(), "id", 2) == 0) out.id = value;
           break;
         case 9:
-          if (key == "timestamp") {
+          if (std::memcmp(key.data(), "timestamp", 9) == 0) {
             out.timestamp = parse_number(value);
             if (out.timestamp && !std::isfinite(*out.timestamp)) out.timestamp.reset();  // 1e400
           }

@@ -138,6 +138,31 @@ TEST(Envelope, DeepNestingIsAnErrorNotACrash) {
   EXPECT_EQ(decode(ok, env), Errc::kOk);
 }
 
+// Nesting deeper than the default limit, when the limit allows it: objects and arrays mixed, so
+// that each level's kind is remembered past the scanner's inline stack (128 levels).
+TEST(Envelope, DeepMixedNestingWithinARaisedLimit) {
+  Envelope env;
+  const int depth = 1000;
+  std::string open, close;
+  for (int i = 0; i < depth; ++i) {
+    bool object = i % 3 == 0;
+    open += object ? R"({"k":)" : "[";
+    close.insert(0, object ? "}" : ",1]");
+  }
+  std::string text = R"({"type":"a","payload":)" + open + "0" + close + "}";
+  DecodeLimits limits;
+  limits.max_depth = depth + 1;
+  ASSERT_EQ(decode(text, env, limits), Errc::kOk);
+  EXPECT_EQ(env.payload, open + "0" + close);
+  limits.max_depth = depth;
+  EXPECT_EQ(decode(text, env, limits), Errc::kTooDeep);
+  // A wrong closer deep inside is found.
+  std::string bad = text;
+  bad[bad.size() - 1 - close.size() / 2] = ']';
+  EXPECT_NE(decode(bad, env, DecodeLimits{.max_message_bytes = 1 << 20, .max_depth = 2000}),
+            Errc::kOk);
+}
+
 TEST(Envelope, AgreesWithNlohmannOnValidity) {
   const char* cases[] = {
       R"({"type":"x","payload":{"a":{"b":[true,false,null,1e-5,"\u20ac"]}}})",
