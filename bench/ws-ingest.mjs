@@ -5,7 +5,7 @@
 // "timestamp"} (~150 bytes, 2 types, both subscribed). Every measured client run is a fresh
 // child process (bench/lib/ws-client.mjs): no JIT state, heap or wasm instance is shared between
 // the implementations; their order alternates run by run. CPU = process.cpuUsage() user + sys of
-// the client from "open, go sent" to the last message delivered. Median of --runs runs each,
+// the client from "open, go sent" (the server waits for it) to the last message delivered. Median of --runs runs each,
 // with Node's built-in WebSocket (undici) and with the `ws` package's WebSocket.
 //
 //   node bench/ws-ingest.mjs [--count=200000] [--runs=5] [--ws=native,ws] [--unicode]

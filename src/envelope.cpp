@@ -47,6 +47,15 @@ inline std::size_t find_special(const unsigned char* data, std::size_t i, std::s
   return i;
 }
 
+// Whether the N bytes at a equal those at b (unrolled: wasm has no inline memcmp expansion).
+template <std::size_t N>
+inline bool same_bytes(const char* a, const char* b) {
+  for (std::size_t i = 0; i < N; ++i) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
 // A stack of open containers (object or array), one bit each; deep ones spill to the heap.
 class ContainerStack {
  public:
@@ -391,7 +400,7 @@ DecodeResult decode_envelope(std::string_view text, const DecodeLimits& limits, 
       std::string_view value = text.substr(value_start, sc.pos() - value_start);
       switch (key.size()) {  // one length test, then one fixed-size compare
         case 4:
-          if (std::memcmp(key.data(), "type", 4) == 0) {
+          if (same_bytes<4>(key.data(), "type")) {
             has_type = true;
             type_is_string = value_is_string;
             type_escaped = value_escaped;
@@ -399,13 +408,13 @@ DecodeResult decode_envelope(std::string_view text, const DecodeLimits& limits, 
           }
           break;
         case 7:
-          if (std::memcmp(key.data(), "payload", 7) == 0) out.payload = value;
+          if (same_bytes<7>(key.data(), "payload")) out.payload = value;
           break;
         case 2:
-          if (std::memcmp(key.data(), "id", 2) == 0) out.id = value;
+          if (same_bytes<2>(key.data(), "id")) out.id = value;
           break;
         case 9:
-          if (std::memcmp(key.data(), "timestamp", 9) == 0) {
+          if (same_bytes<9>(key.data(), "timestamp")) {
             out.timestamp = parse_number(value);
             if (out.timestamp && !std::isfinite(*out.timestamp)) out.timestamp.reset();  // 1e400
           }

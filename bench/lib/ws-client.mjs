@@ -3,8 +3,8 @@
 //   --impl=wasm      realtime-wasm's WebSocketManager, both types subscribed
 //   --ws=native      Node's built-in WebSocket (run with --experimental-websocket on Node 20)
 //   --ws=ws          the `ws` package's WebSocket
-// CPU time is process.cpuUsage() (user + sys, all threads of this process) from the moment the
-// socket is open and the "go" is sent, to the last message delivered to a subscriber.
+// CPU time is process.cpuUsage() (user + sys, all threads of this process) from just after the
+// "go" is sent on the open socket (the server starts then) to the last message delivered.
 // Prints one JSON line: { impl, ws, count, cpuUs, userUs, sysUs, wallMs, usPerMsg, ... }.
 import { parseFlags, TYPES, distIndex, windowProfiler } from './common.mjs';
 
@@ -66,8 +66,8 @@ if (impl === 'baseline') {
     socket.onopen = resolve;
     socket.onerror = reject;
   });
+  socket.send('go');  // nothing can arrive before this returns: the server waits for it
   start();
-  socket.send('go');
   close = () => socket.close();
 } else if (impl === 'wasm') {
   const { WebSocketManager, loadRuntime } = await import(distIndex());
@@ -76,8 +76,8 @@ if (impl === 'baseline') {
   m.on('error', (e) => console.error('manager error', e.code, e.message));
   for (const t of TYPES) m.subscribe(t, onPayload);
   await m.connect();
-  start();
   m.send({ type: 'go', payload: null });
+  start();
   close = () => m.dispose();
 } else {
   throw new Error(`unknown --impl=${impl}`);
