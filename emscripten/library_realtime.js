@@ -102,6 +102,18 @@ mergeInto(LibraryManager.library, {
         if (stream.handle === handle && stream.listen) stream.listen(type);
       }
     },
+    sseTypeNames: {},  // handle -> [typeId] -> event name (rt_emit_sse)
+    // Short text (event ids): ASCII without a TextDecoder call, whose fixed cost dominates there.
+    shortText: function(ptr, len) {
+      if (len > 24) return RT.text(ptr, len);
+      var s = '';
+      for (var i = 0; i < len; i++) {
+        var c = HEAPU8[ptr + i];
+        if (c > 127) return RT.text(ptr, len);
+        s += String.fromCharCode(c);
+      }
+      return s;
+    },
     text: function(ptr, len) {
       if (!RT.decoder) RT.decoder = new TextDecoder();
       return len ? RT.decoder.decode(HEAPU8.subarray(ptr, ptr + len)) : '';
@@ -301,6 +313,7 @@ mergeInto(LibraryManager.library, {
   rt_sse_close: function(id) {
     var stream = RT.forgetStream(id);
     if (stream) {
+      delete RT.sseTypeNames[stream.handle];
       try { stream.close(); } catch (e) {}
     }
   },
@@ -310,8 +323,17 @@ mergeInto(LibraryManager.library, {
 
   rt_emit_sse__deps: ['$RT'],
   rt_emit_sse: function(handle, typeId, typePtr, typeLen, dataPtr, dataLen, idPtr, idLen, isJson) {
-    RT.host().sse(handle, typeId, RT.text(typePtr, typeLen), RT.text(dataPtr, dataLen),
-                  RT.text(idPtr, idLen), isJson);
+    var type;
+    if (typeId !== 0) {
+      // A client's type ids are never reused for another name: decode each name once.
+      var names = RT.sseTypeNames[handle] || (RT.sseTypeNames[handle] = []);
+      type = names[typeId];
+      if (type === undefined) type = names[typeId] = RT.text(typePtr, typeLen);
+    } else {
+      type = RT.text(typePtr, typeLen);
+    }
+    RT.host().sse(handle, typeId, type, RT.text(dataPtr, dataLen), RT.shortText(idPtr, idLen),
+                  isJson);
   },
   rt_emit_http_error__deps: ['$RT'],
   rt_emit_http_error: function(handle, code, ptr, len, status) {

@@ -4,7 +4,7 @@
 //    global EventSource): the response bytes go to the C++ WHATWG parser; it can send headers
 //    (Authorization), POST a body, and sends Last-Event-ID as a header on reconnect.
 //  - 'eventsource': the browser's EventSource parses; any event name can be subscribed.
-import type { RealtimeError } from './errors.js';
+import { type RealtimeError, safeCall } from './errors.js';
 import { type BaseEvents, type RawClient, NativeManager } from './native-manager.js';
 import { type RealtimeModule, type Sink, runtimeIfLoaded } from './runtime.js';
 
@@ -130,10 +130,17 @@ export class ServerSentEventsManager extends NativeManager<RawSseClient, SSEMana
 
   protected sink(): Partial<Sink> {
     return {
+      // Runs for every event: no thunk per event. Subscribers of the type share one object; the
+      // 'event' listeners get their own.
       sse: (typeId: number, type: string, data: string, id: string, isJson: number) => {
-        const event = (): SSEEvent => ({ id, event: type, data: isJson ? JSON.parse(data) : data });
-        if (typeId !== 0) this.deliver(typeId, event);
-        if (this.events.has('event')) this.events.emit('event', event());
+        const callbacks = typeId !== 0 ? this.subscribersOf(typeId) : undefined;
+        if (callbacks) {
+          const event = { id, event: type, data: isJson ? JSON.parse(data) : data } as never;
+          for (const cb of callbacks) safeCall(cb, event);
+        }
+        if (this.events.has('event')) {
+          this.events.emit('event', { id, event: type, data: isJson ? JSON.parse(data) : data });
+        }
       },
       sseRequest: () => ({
         transport: this.transport,
