@@ -77,9 +77,10 @@ mergeInto(LibraryManager.library, {
     stageAll: function(strs) {
       var joined = strs.join('');
       RT.stage(joined);
+      var ascii = RT.staged !== null;  // then each string's byte length is its length
       var out = [], ptr = RT.scratch;
       for (var i = 0; i < strs.length; i++) {
-        var len = lengthBytesUTF8(strs[i]);
+        var len = ascii ? strs[i].length : lengthBytesUTF8(strs[i]);
         out.push(ptr, len);
         ptr += len;
       }
@@ -244,6 +245,7 @@ mergeInto(LibraryManager.library, {
       var deliver = function(e) {
         var p = RT.stageAll([e.type, String(e.data), String(e.lastEventId || '')]);
         _rt_sse_on_event(client, id, p[0], p[1], p[2], p[3], p[4], p[5]);
+        RT.staged = null;
       };
       var listening = {};
       RT.streams[id] = {
@@ -330,10 +332,13 @@ mergeInto(LibraryManager.library, {
       type = names[typeId];
       if (type === undefined) type = names[typeId] = RT.text(typePtr, typeLen);
     } else {
-      type = RT.text(typePtr, typeLen);
+      type = RT.stagedText(typePtr, typeLen);
     }
-    RT.host().sse(handle, typeId, type, RT.text(dataPtr, dataLen), RT.shortText(idPtr, idLen),
-                  isJson);
+    // EventSource transport: the fields were staged from JS strings, and come back as slices of
+    // them when ASCII (stagedText). Fetch transport: they are decoded from the parser's buffer.
+    var staged = RT.staged !== null;
+    RT.host().sse(handle, typeId, type, RT.stagedText(dataPtr, dataLen),
+                  staged ? RT.stagedText(idPtr, idLen) : RT.shortText(idPtr, idLen), isJson);
   },
   rt_emit_http_error__deps: ['$RT'],
   rt_emit_http_error: function(handle, code, ptr, len, status) {
