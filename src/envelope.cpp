@@ -265,9 +265,16 @@ DecodeResult decode_envelope(std::string_view text, const DecodeLimits& limits, 
       bool key_escaped = false;
       if (sc.peek() != '"') return {Errc::kNotJson, sc.pos()};
       if (Errc e = sc.scan_string(&key_escaped); e != Errc::kOk) return {e, sc.pos()};
-      // Keys are compared in their raw form: an escaped spelling of "type" is not the type field.
-      std::string_view key = key_escaped ? std::string_view{}
-                                         : text.substr(key_start + 1, sc.pos() - key_start - 2);
+      // Keys are compared unescaped, as JSON.parse sees them: "t\u0079pe" IS the type field (else
+      // the C++ router and the JS view of the same frame would disagree on type and payload).
+      std::string key_storage;
+      std::string_view key = text.substr(key_start + 1, sc.pos() - key_start - 2);
+      if (key_escaped) {
+        auto parsed = nlohmann::json::parse(text.substr(key_start, sc.pos() - key_start), nullptr,
+                                            false);
+        key_storage = parsed.is_string() ? parsed.get<std::string>() : std::string();
+        key = key_storage;
+      }
       sc.skip_ws();
       if (!sc.consume(':')) return {Errc::kNotJson, sc.pos()};
       sc.skip_ws();
