@@ -6,7 +6,7 @@ export { WebSocketManager, WS_DEFAULTS } from './websocket-manager.js';
 export type { CloseEvent, DropEvent, ManagerEvents, WebSocketConfig, WebSocketMessage } from './websocket-manager.js';
 export { ServerSentEventsManager, SSE_DEFAULTS } from './sse-manager.js';
 export type { EventSourceConstructor, SSEConfig, SSEEvent, SSEManagerEvents } from './sse-manager.js';
-export type { PayloadCodec } from './websocket-manager.js';
+export type { AuthEvent, PayloadCodec } from './websocket-manager.js';
 export { SecureWebSocketManager } from './secure-websocket-manager.js';
 export type { AuthConfig, SecureWebSocketConfig, TokenTransport } from './secure-websocket-manager.js';
 export { EncryptedMessageHandler, PBKDF2_MIN_ITERATIONS } from './encrypted-message-handler.js';

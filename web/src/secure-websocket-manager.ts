@@ -23,7 +23,12 @@ import {
   defaultWebSocket,
   loadRuntime,
 } from './runtime.js';
-import { type RawWsClient, type WebSocketConfig, WebSocketManager } from './websocket-manager.js';
+import {
+  type AuthEvent,
+  type RawWsClient,
+  type WebSocketConfig,
+  WebSocketManager,
+} from './websocket-manager.js';
 
 export type TokenTransport = 'protocol' | 'message' | 'query';
 
@@ -58,6 +63,8 @@ export interface SecureWebSocketConfig extends WebSocketConfig {
 
 const DEFAULT_PROTOCOL = 'realtime.v1';
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;  // setTimeout fires at once for longer delays
+// RFC 7230 tchar: what a Sec-WebSocket-Protocol value may contain.
+const SUBPROTOCOL_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const JWT_LIKE = /[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
 
 type Timer = ReturnType<typeof setTimeout>;
@@ -238,15 +245,20 @@ export class SecureWebSocketManager extends WebSocketManager {
     return this.token !== null && !this.stale && (this.expMs === null || Date.now() < this.expMs);
   }
 
+  private refreshReason(): NonNullable<AuthEvent['reason']> {
+    return this.token === null ? 'connect' : this.stale ? 'rejected' : 'expired';
+  }
+
   private validToken(): Promise<string> {
-    if (!this.usable()) return this.refresh();
+    if (!this.usable()) return this.refresh(this.refreshReason());
     if (this.refreshTimer === null) this.schedule();  // reconnecting after a disconnect()
     return Promise.resolve(this.token!);
   }
 
   /** One refresh at a time: concurrent callers share it. */
-  private refresh(): Promise<string> {
+  private refresh(reason: NonNullable<AuthEvent['reason']>): Promise<string> {
     if (!this.refreshing) {
+      this.events.emit('auth', { phase: 'refreshing', reason });
       this.refreshing = this.fetchToken().finally(() => {
         this.refreshing = null;
       });
@@ -284,6 +296,13 @@ export class SecureWebSocketManager extends WebSocketManager {
     if (claims.error) {
       throw new RealtimeError(claims.error, `token from tokenProvider: ${claims.reason}`);
     }
+    if (this.auth.transport === 'protocol' && !SUBPROTOCOL_TOKEN.test(token)) {
+      // e.g. base64 '=' padding: decodable, but not allowed in Sec-WebSocket-Protocol.
+      throw new RealtimeError(
+        'malformed_token',
+        "token from tokenProvider has characters a Sec-WebSocket-Protocol value cannot carry (JWTs are unpadded base64url); use transport 'message'",
+      );
+    }
     if (claims.expMs !== null && claims.expMs <= Date.now()) {
       throw new RealtimeError('token_expired', 'tokenProvider returned a token that is already expired');
     }
@@ -292,6 +311,7 @@ export class SecureWebSocketManager extends WebSocketManager {
     if (this.recentTokens.length > 4) this.recentTokens.shift();
     this.expMs = claims.expMs;
     this.stale = false;
+    this.events.emit('auth', { phase: 'refreshed', expiresAt: claims.expMs });
     if (this.auth.transport === 'message') {
       const payload = this.authPayload();
       this.ifClient((c) => {
@@ -308,8 +328,9 @@ export class SecureWebSocketManager extends WebSocketManager {
     if (!this.active || this.expMs === null) return;
     const now = Date.now();
     const left = this.expMs - now;
-    // Refresh refreshThreshold before exp; a token living shorter than that at half its life.
-    const delay = Math.max(left - this.auth.refreshThreshold, left / 2, 0);
+    // Refresh refreshThreshold before exp; a token living shorter than that, at half its
+    // remaining life (not at once: that would call the provider in a loop).
+    const delay = left > this.auth.refreshThreshold ? left - this.auth.refreshThreshold : Math.max(left / 2, 0);
     this.refreshAt = now + delay;
     this.arm(delay);
   }
@@ -320,7 +341,7 @@ export class SecureWebSocketManager extends WebSocketManager {
       this.refreshTimer = null;
       if (!this.active) return;
       if (step < delay) return this.arm(delay - step);
-      this.refresh().catch((err: unknown) => this.fail(this.authError(err)));
+      this.refresh('expiring').catch((err: unknown) => this.fail(this.authError(err)));
     }, step);
     (timer as { unref?: () => void }).unref?.();  // never keeps a Node process alive
     this.refreshTimer = timer;
@@ -375,17 +396,17 @@ export class SecureWebSocketManager extends WebSocketManager {
     const self = this;
     // `new` on a function that returns an object yields that object.
     const Authed = function (this: unknown, url: string, protocols?: string | string[]) {
-      return self.usable()
-        ? open(url, protocols, self.token!)
-        : (new PendingSocket(
-            self.refresh().then(
-              (token) => () => open(url, protocols, token),
-              (err: unknown) => {
-                self.fail(self.authError(err));
-                throw err;
-              },
-            ),
-          ) as unknown as WebSocket);
+      if (self.usable()) return open(url, protocols, self.token!);
+      const reason = self.refreshReason();
+      const ready = self.refresh(reason).then(
+        (token) => () => open(url, protocols, token),
+        (err: unknown) => {
+          self.fail(self.authError(err));
+          throw err;
+        },
+      );
+      self.events.emit('auth', { phase: 'waiting', reason });
+      return new PendingSocket(ready) as unknown as WebSocket;
     };
     return Authed as unknown as WebSocketConstructor;
   }

@@ -67,7 +67,20 @@ export interface CloseEvent {
   wasClean: boolean;
 }
 
+/** SecureWebSocketManager's token lifecycle (never carries the token itself). */
+export interface AuthEvent {
+  /** 'refreshing': the tokenProvider is being called; 'refreshed': a new token is in use;
+   * 'waiting': a socket open is held until the refresh completes. */
+  phase: 'refreshing' | 'refreshed' | 'waiting';
+  /** Why a refresh started. */
+  reason?: 'connect' | 'expiring' | 'expired' | 'rejected';
+  /** Expiry of the new token (epoch ms; null when it has no `exp`). */
+  expiresAt?: number | null;
+}
+
 export interface ManagerEvents extends BaseEvents {
+  /** SecureWebSocketManager only. */
+  auth: AuthEvent;
   drop: DropEvent;
   /** The socket closed (a reconnect may follow: see 'state'). */
   close: CloseEvent;
