@@ -34,7 +34,7 @@ export interface WebSocketConfig {
    */
   codec?: PayloadCodec;
   /** Inbound messages waiting for the codec before new ones are dropped ('drop' event,
-   * reason 'decode_backlog') (default 1000). */
+   * reason 'decode_backlog') (default 10000). */
   maxDecodeBacklog?: number;
 }
 
@@ -100,7 +100,7 @@ export const WS_DEFAULTS: Readonly<Required<Tunables>> = {
   messageQueueSize: 100,
   maxMessageBytes: 1 << 20,
   maxDepth: 128,
-  maxDecodeBacklog: 1000,
+  maxDecodeBacklog: 10_000,
 };
 
 const DROP_REASONS = ['queue_full'];
@@ -179,6 +179,7 @@ export class WebSocketManager extends NativeManager<RawWsClient, ManagerEvents> 
     } catch (err) {
       wire = Promise.reject(err);
     }
+    wire.catch(() => {});  // handled in order by the chain below (not an unhandled rejection)
     this.outPending++;
     this.outChain = this.outChain
       .then(() => wire)
@@ -211,6 +212,7 @@ export class WebSocketManager extends NativeManager<RawWsClient, ManagerEvents> 
     } catch (err) {
       decoded = Promise.reject(err);
     }
+    decoded.catch(() => {});  // handled in order by the chain below (not an unhandled rejection)
     this.inPending++;
     this.inChain = this.inChain
       .then(() => decoded)
