@@ -33,6 +33,33 @@ export interface PassphraseKeyOptions {
 /** 16 or 32 random bytes, an AES-GCM CryptoKey, or a passphrase to derive one from. */
 export type EncryptionKeyInput = Uint8Array | ArrayBuffer | CryptoKey | PassphraseKeyOptions;
 
+/** Deepest array/object nesting in a JSON text (iterative: hostile nesting cannot overflow). */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;  // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) max = depth;
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    }
+  }
+  return max;
+}
+
+export interface HandlerOptions {
+  /** Decrypted JSON nested deeper than this is rejected with 'too_deep' (default 128, as the
+   * wire limit: a decrypted payload never went through the native validator). */
+  maxDepth?: number;
+}
+
 export interface CipherOptions {
   /** Authenticated but not encrypted data that must match on decryption (e.g. a channel id). */
   additionalData?: string | Uint8Array;
@@ -167,6 +194,11 @@ async function importKey(input: EncryptionKeyInput): Promise<CryptoKey> {
 export class EncryptedMessageHandler implements PayloadCodec {
   private key: Promise<CryptoKey> | null = null;
   private used = 0;
+  private readonly maxDepth: number;
+
+  constructor(options: HandlerOptions = {}) {
+    this.maxDepth = options.maxDepth ?? 128;
+  }
 
   /**
    * Sets the key: 16 or 32 random bytes (32 recommended), an AES-GCM CryptoKey, or
@@ -239,6 +271,10 @@ export class EncryptedMessageHandler implements PayloadCodec {
       text = new TextDecoder('utf-8', { fatal: true }).decode(plain);
     } catch {
       throw decryptFailed('the plaintext is not UTF-8');
+    }
+    if (jsonDepth(text) > this.maxDepth) {
+      // JSON.parse would cope, but a JSON.stringify or a recursive walk of the result would not.
+      throw new RealtimeError('too_deep', `decrypted JSON is nested deeper than ${this.maxDepth}`);
     }
     try {
       return JSON.parse(text);

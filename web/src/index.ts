@@ -10,4 +10,4 @@ export type { AuthEvent, PayloadCodec } from './websocket-manager.js';
 export { SecureWebSocketManager } from './secure-websocket-manager.js';
 export type { AuthConfig, SecureWebSocketConfig, TokenTransport } from './secure-websocket-manager.js';
 export { EncryptedMessageHandler, PBKDF2_MIN_ITERATIONS } from './encrypted-message-handler.js';
-export type { CipherOptions, EncryptionKeyInput, PassphraseKeyOptions } from './encrypted-message-handler.js';
+export type { CipherOptions, EncryptionKeyInput, HandlerOptions, PassphraseKeyOptions } from './encrypted-message-handler.js';
