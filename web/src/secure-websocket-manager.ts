@@ -3,7 +3,8 @@
 // The seed put the token in the URL once, at connect(): every reconnect reused it (expired or
 // not), the token ended up in proxy and server access logs, `super.connect.call(this, config)`
 // passed a config nobody read, `maxRetries` was never used, and the JWT was decoded with atob
-// (base64, not base64url: it throws on about one token in four).
+// (base64, not base64url: it throws when the encoding holds '-' or '_', e.g. for a payload
+// {"name":"Zoë"}, and decodes Latin-1 rather than UTF-8).
 //
 // Here:
 // - The native transport calls a WebSocket constructor for EVERY socket it opens (first connect
