@@ -68,7 +68,8 @@ EMSCRIPTEN_BINDINGS(realtime_support) {
   emscripten::function("_liveHandles", &realtime::web::live_handles);
   emscripten::function("_decodeJwt", &realtime::web::decode_jwt_claims);
   // Bytes of WebAssembly memory (it only grows): for tests that bound memory under a flood.
-  emscripten::function("_heapBytes", +[]() { return static_cast<double>(emscripten_get_heap_size()); });
+  emscripten::function(
+      "_heapBytes", +[]() { return static_cast<double>(emscripten_get_heap_size()); });
   emscripten::function("_errcName", +[](int code) {
     return std::string(realtime::errc_name(static_cast<realtime::Errc>(code)));
   });

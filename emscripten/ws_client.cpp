@@ -32,7 +32,7 @@ struct WsClientConfig {
   double messageQueueSize;
   double maxMessageBytes;
   double maxDepth;
-  double authRetries;       // < 0: no auth-close policy (plain WebSocketManager)
+  double authRetries;  // < 0: no auth-close policy (plain WebSocketManager)
   double authRetryResetMs;
 };
 

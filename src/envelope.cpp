@@ -270,8 +270,8 @@ DecodeResult decode_envelope(std::string_view text, const DecodeLimits& limits, 
       std::string key_storage;
       std::string_view key = text.substr(key_start + 1, sc.pos() - key_start - 2);
       if (key_escaped) {
-        auto parsed = nlohmann::json::parse(text.substr(key_start, sc.pos() - key_start), nullptr,
-                                            false);
+        auto parsed =
+            nlohmann::json::parse(text.substr(key_start, sc.pos() - key_start), nullptr, false);
         key_storage = parsed.is_string() ? parsed.get<std::string>() : std::string();
         key = key_storage;
       }

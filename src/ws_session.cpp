@@ -139,9 +139,9 @@ void WsSession::on_socket_open(std::uint32_t socket) {
   // Before the 'open' state is announced (a listener may send at once): the preamble first, then
   // the offline queue in order. send_text calls back into nothing, so no re-check is needed here.
   if (!preamble_type_.empty()) {
-    host_.send_text(socket_, encode_envelope({.type = preamble_type_,
-                                              .payload_json = preamble_payload_},
-                                             host_.now_ms(), [this] { return random(); }));
+    host_.send_text(socket_,
+                    encode_envelope({.type = preamble_type_, .payload_json = preamble_payload_},
+                                    host_.now_ms(), [this] { return random(); }));
     ++stats_.messages_sent;
   }
   while (!queue_.empty()) {
