@@ -28,4 +28,6 @@ struct TimerSlot {
   bool armed = false;
 };
 int live_timers();
+// Live _ConnectionPool objects (emscripten/pool_bindings.cpp), counted by _liveHandles.
+int live_pools();
 }  // namespace realtime::web

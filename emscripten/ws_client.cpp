@@ -176,7 +176,9 @@ class WsClient final : public WsHost {
   WsSession session_;  // last: destroyed first, while the host parts above still exist
 };
 
-int live_handles() { return g_live_clients + g_live_timers + rt_ws_live_sockets(); }
+int live_handles() {
+  return g_live_clients + g_live_timers + rt_ws_live_sockets() + live_pools();
+}
 
 }  // namespace realtime::web
 

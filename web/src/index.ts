@@ -10,3 +10,35 @@ export type {
   WebSocketConfig,
   WebSocketMessage,
 } from './websocket-manager.js';
+export {
+  RealtimeConnectionPool,
+  connectionPool,
+  connectionKey,
+  POOL_DEFAULTS,
+} from './connection-pool.js';
+export type {
+  AcquireOptions,
+  ConnectionPoolConfig,
+  ConnectionType,
+  PoolCloseReason,
+  PoolEvents,
+  PoolLease,
+  RealtimeConnection,
+} from './connection-pool.js';
+export {
+  ConnectionStore,
+  FeedStore,
+  SubscriptionStore,
+  hookConnectionState,
+} from './connection-store.js';
+export type {
+  ConnectionSnapshot,
+  DeliveryOptions,
+  FeedSnapshot,
+  HookConnectionState,
+  StoreOptions,
+  SubscriptionSnapshot,
+} from './connection-store.js';
+export { ConnectionRegistry } from './connection-registry.js';
+export type { RegistrySnapshot } from './connection-registry.js';
+export { FlushScheduler } from './frame-scheduler.js';

@@ -8,6 +8,9 @@ export type WebSocketConstructor = new (url: string, protocols?: string | string
 export interface RealtimeModule {
   _WsClient: new (handle: number, config: Record<string, unknown>) => RawWsClient;
   _SseClient?: new (handle: number, config: Record<string, unknown>) => unknown;
+  _ConnectionPool: new (
+    maxConnections: number, idleTimeout: number, healthCheckInterval: number,
+  ) => RawConnectionPool;
   _liveHandles(): number;
   _errcName(code: number): string;
   [name: string]: unknown;
@@ -23,6 +26,21 @@ export interface RawWsClient {
   readyState(): number;
   state(): string;
   stats(): ConnectionStats;
+  delete(): void;
+}
+
+/** The native pool bookkeeping (emscripten/pool_bindings.cpp over src/connection_pool.h). */
+export interface RawConnectionPool {
+  acquire(id: string, nowMs: number): { created: boolean; overCapacity: boolean; closed: string[] };
+  release(id: string, nowMs: number): { error: number; closed: string[] };
+  remove(id: string): number;
+  onTimer(nowMs: number): string[];
+  destroy(): string[];
+  /** When the health check is due, NaN while the pool is empty. */
+  nextDeadline(): number;
+  size(): number;
+  contains(id: string): boolean;
+  users(id: string): number;
   delete(): void;
 }
 

@@ -1,0 +1,18 @@
+// realtime-wasm/react: the seed's hooks and provider. React is a peer dependency.
+export {
+  useLiveDataFeed,
+  useOptimizedRealtime,
+  useServerSentEvents,
+  useWebSocket,
+  useWebSocketSubscription,
+} from './hooks.js';
+export type { HookOptions, SSEConfig, SSEEvent, UseSSEReturn, UseWebSocketReturn } from './hooks.js';
+export { RealtimeProvider, useConnectionState, useRealtimeContext } from './context.js';
+export type { RealtimeContextValue, RealtimeProviderProps } from './context.js';
+export type {
+  BatchingConfig,
+  FeedSnapshot,
+  HookConnectionState,
+  OptimizedRealtimeConfig,
+  SubscriptionSnapshot,
+} from '../connection-store.js';
