@@ -2,7 +2,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <string>
 #include <string_view>
+#include <unordered_map>
 
 extern "C" {
 std::uint32_t rt_ws_open(void* client, int handle, const char* url, std::size_t url_len,
@@ -17,17 +20,58 @@ void rt_emit_message(int handle, int type_id, const char* payload, std::size_t l
 void rt_emit_raw(int handle, const char* text, std::size_t len);
 void rt_emit_error(int handle, int code, const char* message, std::size_t len);
 void rt_emit_drop(int handle, int reason, int count);
+void rt_emit_close(int handle, int code, const char* reason, std::size_t len, int clean);
 std::uint32_t rt_random_u32();
 double rt_date_now();
+
+std::uint32_t rt_sse_open(void* client, int handle, const char* url, std::size_t url_len,
+                          const char* last_event_id, std::size_t id_len);
+void rt_sse_close(std::uint32_t stream);
+int rt_sse_live_streams();
+void rt_emit_sse(int handle, int type_id, const char* type, std::size_t type_len, const char* data,
+                 std::size_t data_len, const char* id, std::size_t id_len, int is_json);
+void rt_emit_http_error(int handle, int code, const char* message, std::size_t len, int status);
 }
 
 namespace realtime::web {
-// Timers through emscripten's timer API; `slot` is cleared by cancel or when it fires.
-struct TimerSlot {
-  long id = 0;
-  bool armed = false;
+
+// One emscripten timeout (emscripten_set_timeout), counted among the live handles.
+class Timer {
+ public:
+  Timer() = default;
+  Timer(const Timer&) = delete;
+  Timer& operator=(const Timer&) = delete;
+  ~Timer() { cancel(); }
+  void arm(double delay_ms, void (*callback)(void*), void* user_data);
+  void cancel();
+  // Call first thing in the callback: the timeout is spent.
+  void fired();
+
+ private:
+  long id_ = 0;
+  bool armed_ = false;
 };
-int live_timers();
-// Live _ConnectionPool objects (emscripten/pool_bindings.cpp), counted by _liveHandles.
+
+// Message or event types that JS subscribed to, each with the small id JS dispatches on.
+class TypeRegistry {
+ public:
+  int subscribe(const std::string& type);
+  void unsubscribe(const std::string& type);
+  int find(std::string_view type) const;  // 0 when not subscribed
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, int, Hash, std::equal_to<>> ids_;
+  int next_id_ = 1;
+};
+
+int live_handles();
+int live_sse_clients();
+int live_ws_clients();
+// Live _ConnectionPool objects (emscripten/pool_bindings.cpp).
 int live_pools();
+
 }  // namespace realtime::web

@@ -15,10 +15,9 @@
 namespace realtime::web {
 namespace {
 int g_live_clients = 0;
-int g_live_timers = 0;
 }  // namespace
 
-int live_timers() { return g_live_timers; }
+int live_ws_clients() { return g_live_clients; }
 
 // The config as embind sees it (a plain JS object with every field set by web/).
 struct WsClientConfig {
@@ -51,12 +50,8 @@ class WsClient final : public WsHost {
     return session_.send(m);
   }
   // Registers interest in a message type; returns the id that rt_emit_message will carry.
-  int subscribe_type(const std::string& type) {
-    auto [it, inserted] = types_.try_emplace(type, next_type_id_);
-    if (inserted) ++next_type_id_;
-    return it->second;
-  }
-  void unsubscribe_type(const std::string& type) { types_.erase(type); }
+  int subscribe_type(const std::string& type) { return types_.subscribe(type); }
+  void unsubscribe_type(const std::string& type) { types_.unsubscribe(type); }
   void set_wildcard(bool on) { wildcard_ = on; }
   int ready_state() const { return session_.ready_state(); }
   std::string state() const { return std::string(ws_state_name(session_.state())); }
@@ -96,31 +91,25 @@ class WsClient final : public WsHost {
   }
   void release_socket(std::uint32_t socket) override { rt_ws_release(socket); }
   void set_timer(WsTimer timer, double delay_ms) override {
-    cancel_timer(timer);
-    auto& slot = timers_[static_cast<int>(timer)];
-    slot.armed = true;
-    ++g_live_timers;
-    slot.id = emscripten_set_timeout(&WsClient::fire, delay_ms, &timer_cookies_[static_cast<int>(timer)]);
+    auto i = static_cast<int>(timer);
+    timers_[i].arm(delay_ms, &WsClient::fire, &timer_cookies_[i]);
   }
-  void cancel_timer(WsTimer timer) override {
-    auto& slot = timers_[static_cast<int>(timer)];
-    if (!slot.armed) return;
-    emscripten_clear_timeout(slot.id);
-    slot.armed = false;
-    --g_live_timers;
-  }
+  void cancel_timer(WsTimer timer) override { timers_[static_cast<int>(timer)].cancel(); }
   void on_state(WsState n, WsState o) override {
     rt_emit_state(handle_, static_cast<int>(n), static_cast<int>(o));
   }
   void on_message(const Envelope& env, std::string_view raw) override {
     if (wildcard_) rt_emit_raw(handle_, raw.data(), raw.size());
-    auto it = types_.find(env.type);
-    if (it == types_.end()) return;
+    int type_id = types_.find(env.type);
+    if (type_id == 0) return;
     std::string_view payload = env.payload.empty() ? std::string_view("null") : env.payload;
-    rt_emit_message(handle_, it->second, payload.data(), payload.size());
+    rt_emit_message(handle_, type_id, payload.data(), payload.size());
   }
   void on_error(Errc code, const std::string& message) override {
     rt_emit_error(handle_, static_cast<int>(code), message.data(), message.size());
+  }
+  void on_close(int code, std::string_view reason, bool was_clean) override {
+    rt_emit_close(handle_, code, reason.data(), reason.size(), was_clean ? 1 : 0);
   }
   void on_drop(DropReason reason, std::uint32_t count) override {
     rt_emit_drop(handle_, static_cast<int>(reason), static_cast<int>(count));
@@ -133,10 +122,7 @@ class WsClient final : public WsHost {
   };
   static void fire(void* user_data) {
     auto* cookie = static_cast<TimerCookie*>(user_data);
-    auto& slot = cookie->self->timers_[static_cast<int>(cookie->timer)];
-    if (!slot.armed) return;
-    slot.armed = false;
-    --g_live_timers;
+    cookie->self->timers_[static_cast<int>(cookie->timer)].fired();
     cookie->self->session_.on_timer(cookie->timer);
   }
   static WsConfig to_config(const WsClientConfig& c) {
@@ -160,25 +146,15 @@ class WsClient final : public WsHost {
     return w;
   }
 
-  struct StringHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-
   int handle_;
-  std::array<TimerSlot, kWsTimerCount> timers_{};
+  std::array<Timer, kWsTimerCount> timers_;
   std::array<TimerCookie, kWsTimerCount> timer_cookies_{{{this, WsTimer::kReconnect},
                                                          {this, WsTimer::kHeartbeat},
                                                          {this, WsTimer::kCloseTimeout}}};
-  std::unordered_map<std::string, int, StringHash, std::equal_to<>> types_;
-  int next_type_id_ = 1;
+  TypeRegistry types_;
   bool wildcard_ = false;
   WsSession session_;  // last: destroyed first, while the host parts above still exist
 };
-
-int live_handles() {
-  return g_live_clients + g_live_timers + rt_ws_live_sockets() + live_pools();
-}
 
 }  // namespace realtime::web
 
@@ -224,8 +200,5 @@ EMSCRIPTEN_BINDINGS(realtime_ws) {
       .function("readyState", &WsClient::ready_state)
       .function("state", &WsClient::state)
       .function("stats", &WsClient::stats);
-  function("_liveHandles", &realtime::web::live_handles);
-  function("_errcName", +[](int code) {
-    return std::string(realtime::errc_name(static_cast<realtime::Errc>(code)));
-  });
+
 }

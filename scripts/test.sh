@@ -21,7 +21,7 @@ echo "== package build"
 bash scripts/build.sh
 
 echo "== JS tests against real servers (node --test)"
-node --test --test-concurrency=1 tests/js/*.test.mjs
+node --experimental-eventsource --test --test-concurrency=1 tests/js/*.test.mjs
 
 if [ "${RT_SKIP_FUZZ:-0}" != 1 ] && [ -f scripts/fuzz.sh ]; then
   echo "== fuzzing (brief, ASan + UBSan)"

@@ -169,8 +169,8 @@ void WsSession::on_socket_message(std::uint32_t socket, std::string_view data, b
 void WsSession::on_socket_close(std::uint32_t socket, int code, std::string_view reason,
                                 bool was_clean) {
   if (socket != socket_ || socket == 0) return;
-  (void)reason;
   drop_socket();
+  host_.on_close(code, reason, was_clean);
   host_.cancel_timer(WsTimer::kHeartbeat);
   if (state_ == WsState::kClosing) {
     host_.cancel_timer(WsTimer::kCloseTimeout);

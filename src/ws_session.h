@@ -59,6 +59,8 @@ class WsHost {
   virtual void on_message(const Envelope& env, std::string_view raw) = 0;
   virtual void on_error(Errc code, const std::string& message) = 0;
   virtual void on_drop(DropReason reason, std::uint32_t count) = 0;
+  // The current socket closed (before the session decides to reconnect or not).
+  virtual void on_close(int code, std::string_view reason, bool was_clean) = 0;
 };
 
 struct WsStats {

@@ -78,3 +78,37 @@ export function collect(manager, type, count) {
 }
 
 export const envelope = (type, payload) => JSON.stringify({ type, payload });
+
+/**
+ * Starts an HTTP server on 127.0.0.1:0. `handler(req, res)` serves each request; every request
+ * is recorded (method, url, headers, body) in `requests`.
+ */
+export async function startHttpServer(handler) {
+  const { createServer } = await import('node:http');
+  const requests = [];
+  const waiters = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      requests.push({ method: req.method, url: req.url, headers: req.headers, body });
+      for (const w of waiters.splice(0)) w();
+      handler(req, res, body);
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    requests,
+    /** Resolves when at least n requests have arrived. */
+    async untilRequests(n) {
+      while (requests.length < n) await new Promise((resolve) => waiters.push(resolve));
+    },
+    close() {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+export const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' };

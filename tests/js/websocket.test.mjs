@@ -137,8 +137,10 @@ describe('WebSocketManager against a real ws server', () => {
     await m.connect();
     const socket = await server.nextConnection(1);
     const closed = new Promise((resolve) => socket.on('close', (code) => resolve(code)));
+    const clientClose = nextEvent(m, 'close');
     m.disconnect();
     assert.equal(await closed, 1000);
+    assert.deepEqual(await clientClose, { code: 1000, reason: 'Normal closure', wasClean: true });
     await untilState(m, 'closed');
     // Nothing pending: the native client is the only live handle (no timer, no socket).
     assert.equal(liveHandles(), 1);
@@ -250,4 +252,25 @@ describe('WebSocketManager against a real ws server', () => {
     assert.equal(liveHandles(), 0);
     assert.equal(server.connections.length, 1000);
   });
+});
+
+test('works under plain node with no flags (the ws fallback)', async (t) => {
+  const { spawn } = await import('node:child_process');
+  const server = await startWsServer((socket) => socket.send(envelope('hi', 'plain node')));
+  t.after(() => server.close());
+  const script = `
+    import { WebSocketManager } from ${JSON.stringify(new URL('../../dist/index.js', import.meta.url).href)};
+    if (typeof globalThis.WebSocket !== 'undefined') throw new Error('expected no global WebSocket');
+    const m = new WebSocketManager({ url: ${JSON.stringify(server.url)} });
+    m.subscribe('hi', (p) => { console.log(p); m.dispose(); });
+    await m.connect();`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    execArgv: [], env: { ...process.env, NODE_OPTIONS: '' }, cwd: new URL('../..', import.meta.url),
+  });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const code = await new Promise((resolve) => child.on('exit', resolve));
+  assert.equal(code, 0, out);
+  assert.equal(out.trim(), 'plain node');
 });

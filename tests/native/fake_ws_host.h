@@ -29,6 +29,7 @@ class FakeWsHost : public WsHost {
   std::vector<std::string> messages;  // "type|payload"
   std::vector<std::pair<Errc, std::string>> errors;
   std::vector<std::pair<DropReason, std::uint32_t>> drops;
+  std::vector<int> close_codes;
 
   double now_ms() override { return now; }
   std::uint32_t random_u32() override {
@@ -58,6 +59,7 @@ class FakeWsHost : public WsHost {
     errors.emplace_back(code, message);
   }
   void on_drop(DropReason r, std::uint32_t count) override { drops.emplace_back(r, count); }
+  void on_close(int code, std::string_view, bool) override { close_codes.push_back(code); }
 
   // Advances the clock to the earliest due timer and fires it (at most `max` timers).
   bool fire_next(WsSession& session) {

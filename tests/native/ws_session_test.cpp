@@ -200,6 +200,7 @@ TEST_F(SessionTest, CleanServerCloseDoesNotReconnectButGoingAwayDoes) {
   open();
   session->on_socket_close(host.last_socket, 1000, "bye", true);
   EXPECT_EQ(session->state(), WsState::kClosed);
+  EXPECT_EQ(host.close_codes, std::vector<int>{1000});
   EXPECT_FALSE(host.due(WsTimer::kReconnect).has_value());
   session->connect();
   open();

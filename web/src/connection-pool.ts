@@ -10,15 +10,32 @@
 // at most once, so a double release cannot steal another user's reference.
 import { Emitter } from './emitter.js';
 import { RealtimeError } from './errors.js';
-import { type RawConnectionPool, runtimeIfLoaded, loadRuntime } from './runtime.js';
-import {
-  type ConnectionState,
-  type StateEvent,
-  type WebSocketConfig,
-  WebSocketManager,
-} from './websocket-manager.js';
+import { type RealtimeModule, loadRuntime, runtimeIfLoaded } from './runtime.js';
+import type { ConnectionState, StateEvent } from './native-manager.js';
+import { type SSEConfig, ServerSentEventsManager } from './sse-manager.js';
+import { type WebSocketConfig, WebSocketManager } from './websocket-manager.js';
 
 export type ConnectionType = 'ws' | 'sse';
+
+/** The native pool bookkeeping (emscripten/pool_bindings.cpp over src/connection_pool.h). */
+interface RawConnectionPool {
+  acquire(id: string, nowMs: number): { created: boolean; overCapacity: boolean; closed: string[] };
+  release(id: string, nowMs: number): { error: number; closed: string[] };
+  remove(id: string): number;
+  onTimer(nowMs: number): string[];
+  destroy(): string[];
+  /** When the health check is due, NaN while the pool is empty. */
+  nextDeadline(): number;
+  size(): number;
+  contains(id: string): boolean;
+  users(id: string): number;
+  delete(): void;
+}
+
+function nativePool(mod: RealtimeModule, c: ConnectionPoolConfig): RawConnectionPool {
+  const Ctor = mod._ConnectionPool as new (max: number, idle: number, check: number) => RawConnectionPool;
+  return new Ctor(c.maxConnections, c.idleTimeout, c.healthCheckInterval);
+}
 
 export interface ConnectionEvents {
   state: StateEvent;
@@ -30,33 +47,27 @@ export interface RealtimeConnection {
   connect(): Promise<void>;
   disconnect(): void;
   dispose(): void;
-  subscribe<T = unknown>(type: string, callback: (payload: T) => void): () => void;
+  /** cb gets the payload (WebSocket) or the `{ id, event, data }` event (SSE). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  subscribe(type: string, callback: (payload: any) => void): () => void;
   on<E extends keyof ConnectionEvents>(
     event: E, callback: (value: ConnectionEvents[E]) => void): () => void;
   readonly state: ConnectionState;
   readonly isConnected: boolean;
 }
 
-/** Server-Sent Events config, until ServerSentEventsManager lands here with its own type. */
-export interface SseConnectionConfig {
-  url: string;
-  [option: string]: unknown;
-}
-
 export interface ConnectionConfigs {
   ws: WebSocketConfig;
-  sse: SseConnectionConfig;
+  sse: SSEConfig;
 }
 export interface Connections {
   ws: WebSocketManager;
-  sse: RealtimeConnection;
+  sse: ServerSentEventsManager;
 }
 
-type Factory = (config: never) => RealtimeConnection;
-
-// One constructor per connection type. 'sse' is wired once web/src/sse-manager.ts exists.
-const factories: Partial<Record<ConnectionType, Factory>> = {
-  ws: (config: WebSocketConfig) => new WebSocketManager(config),
+const factories: { [K in ConnectionType]: (config: ConnectionConfigs[K]) => Connections[K] } = {
+  ws: (config) => new WebSocketManager(config),
+  sse: (config) => new ServerSentEventsManager(config),
 };
 
 /** The pool id hooks use for a config: the same URL (and protocols) shares one connection. */
@@ -178,14 +189,12 @@ export class RealtimeConnectionPool {
     }
     let fresh: RealtimeConnection | null = null;
     if (!entry) {
-      const factory = factories[kind];
-      if (!factory) {
-        throw new RealtimeError('unsupported', `connection type '${kind}' is not available`);
-      }
-      fresh = (factory as (c: ConnectionConfigs[K]) => RealtimeConnection)(config);
+      const factory = factories[kind] as ((c: ConnectionConfigs[K]) => RealtimeConnection) | undefined;
+      if (!factory) throw new TypeError(`RealtimeConnectionPool: unknown connection type '${kind}'`);
+      fresh = factory(config);
     }
     const c = this.config;
-    this.native ??= new mod._ConnectionPool(c.maxConnections, c.idleTimeout, c.healthCheckInterval);
+    this.native ??= nativePool(mod, c);
     const result = this.native.acquire(id, now());
     for (const closed of result.closed) this.close(closed, 'evicted');
     if (fresh) {

@@ -20,7 +20,8 @@ import {
 import { RealtimeError, safeCall } from './errors.js';
 import { FlushScheduler } from './frame-scheduler.js';
 import { loadRuntime, runtimeIfLoaded } from './runtime.js';
-import type { ConnectionState, WebSocketManager, WebSocketMessage } from './websocket-manager.js';
+import type { ConnectionState } from './native-manager.js';
+import type { WebSocketManager, WebSocketMessage } from './websocket-manager.js';
 
 /** The seed hooks' connection state. */
 export type HookConnectionState = 'connecting' | 'connected' | 'disconnected' | 'error';

@@ -6,42 +6,9 @@ export type WebSocketConstructor = new (url: string, protocols?: string | string
 
 /** What the native module exposes (embind names start with `_`: they are not the public API). */
 export interface RealtimeModule {
-  _WsClient: new (handle: number, config: Record<string, unknown>) => RawWsClient;
-  _SseClient?: new (handle: number, config: Record<string, unknown>) => unknown;
-  _ConnectionPool: new (
-    maxConnections: number, idleTimeout: number, healthCheckInterval: number,
-  ) => RawConnectionPool;
   _liveHandles(): number;
   _errcName(code: number): string;
   [name: string]: unknown;
-}
-
-export interface RawWsClient {
-  connect(): void;
-  disconnect(code: number, reason: string): void;
-  send(type: string, payloadJson: string, id: string, timestamp: number): boolean;
-  subscribeType(type: string): number;
-  unsubscribeType(type: string): void;
-  setWildcard(on: boolean): void;
-  readyState(): number;
-  state(): string;
-  stats(): ConnectionStats;
-  delete(): void;
-}
-
-/** The native pool bookkeeping (emscripten/pool_bindings.cpp over src/connection_pool.h). */
-export interface RawConnectionPool {
-  acquire(id: string, nowMs: number): { created: boolean; overCapacity: boolean; closed: string[] };
-  release(id: string, nowMs: number): { error: number; closed: string[] };
-  remove(id: string): number;
-  onTimer(nowMs: number): string[];
-  destroy(): string[];
-  /** When the health check is due, NaN while the pool is empty. */
-  nextDeadline(): number;
-  size(): number;
-  contains(id: string): boolean;
-  users(id: string): number;
-  delete(): void;
 }
 
 export interface ConnectionStats {
@@ -58,10 +25,13 @@ export interface ConnectionStats {
 /** Receives the events of one native client. */
 export interface Sink {
   state(newState: number, oldState: number): void;
-  message(typeId: number, payloadJson: string): void;
-  raw(text: string): void;
-  error(code: number, message: string): void;
-  drop(reason: number, count: number): void;
+  error(code: number, message: string, status?: number): void;
+  message?(typeId: number, payloadJson: string): void;
+  raw?(text: string): void;
+  drop?(reason: number, count: number): void;
+  close?(code: number, reason: string, wasClean: boolean): void;
+  sse?(typeId: number, type: string, data: string, id: string, isJson: number): void;
+  sseRequest?(): Record<string, unknown>;
   webSocket?(): WebSocketConstructor | undefined;
   [extra: string]: unknown;
 }
@@ -90,58 +60,41 @@ export function unregister(handle: number): void {
   sinks.delete(handle);
 }
 
-/** True while native code is calling out: deleting a native object now would free it under
- * its own stack frames, so deletion is deferred (see `deleteLater`). */
-export function inDispatch(): boolean {
-  return dispatchDepth > 0;
-}
-
+/** Deletes a native object, deferred while native code is calling out (deleting it then would
+ * free it under its own stack frames). */
 export function deleteLater(obj: { delete(): void }): void {
   if (dispatchDepth > 0) queueMicrotask(() => obj.delete());
   else obj.delete();
 }
 
-function route<K extends 'state' | 'message' | 'raw' | 'error' | 'drop'>(name: K) {
-  return (handle: number, ...args: unknown[]) => {
-    const sink = sinks.get(handle);
-    if (!sink) return;
+// Each route calls the method of the same name on the handle's sink.
+function route(name: string) {
+  return (handle: number, ...args: unknown[]): unknown => {
+    const method = sinks.get(handle)?.[name] as ((...a: unknown[]) => unknown) | undefined;
+    if (!method) return undefined;
     dispatchDepth++;
     try {
-      (sink[name] as (...a: unknown[]) => void)(...args);
+      return method(...args);
     } finally {
       dispatchDepth--;
     }
   };
 }
 
+// The object emscripten/library_realtime.js calls as Module.rtHost.
 const rtHost: Record<string, unknown> = {
   state: route('state'),
   message: route('message'),
   raw: route('raw'),
   error: route('error'),
   drop: route('drop'),
+  close: route('close'),
+  sse: route('sse'),
+  sseRequest: route('sseRequest'),
   webSocketFor(handle: number): WebSocketConstructor | undefined {
     return sinks.get(handle)?.webSocket?.() ?? defaultWebSocket();
   },
 };
-
-/** Lets other modules (the SSE transport) add routes to the host the glue calls. */
-export function extendHost(entries: Record<string, unknown>): void {
-  Object.assign(rtHost, entries);
-}
-
-export function sinkFor(handle: number): Sink | undefined {
-  return sinks.get(handle);
-}
-
-export function withDispatch<T>(fn: () => T): T {
-  dispatchDepth++;
-  try {
-    return fn();
-  } finally {
-    dispatchDepth--;
-  }
-}
 
 export function defaultWebSocket(): WebSocketConstructor | undefined {
   return (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket ?? fallbackWebSocket;

@@ -17,6 +17,7 @@ import {
   optimizedDelivery,
   sseData,
 } from '../connection-store.js';
+import type { SSEConfig, SSEEvent } from '../sse-manager.js';
 import type { WebSocketConfig, WebSocketMessage } from '../websocket-manager.js';
 import { usePool } from './context.js';
 
@@ -26,14 +27,6 @@ export interface HookOptions {
   frameAligned?: boolean;
 }
 
-export type SSEConfig = ConnectionConfigs['sse'];
-
-/** `{ id, event, data }`, as ServerSentEventsManager delivers it. */
-export interface SSEEvent<T = unknown> {
-  id: string;
-  event: string;
-  data: T;
-}
 
 export interface UseWebSocketReturn {
   /** Sends now when open (true), else queues it (false). */

@@ -6,7 +6,9 @@ export {
   useWebSocket,
   useWebSocketSubscription,
 } from './hooks.js';
-export type { HookOptions, SSEConfig, SSEEvent, UseSSEReturn, UseWebSocketReturn } from './hooks.js';
+export type { HookOptions, UseSSEReturn, UseWebSocketReturn } from './hooks.js';
+export type { SSEConfig, SSEEvent } from '../sse-manager.js';
+export type { WebSocketConfig, WebSocketMessage } from '../websocket-manager.js';
 export { RealtimeProvider, useConnectionState, useRealtimeContext } from './context.js';
 export type { RealtimeContextValue, RealtimeProviderProps } from './context.js';
 export type {

@@ -1,0 +1,150 @@
+// SseClient: the SseSession with a real host — a fetch stream or an EventSource from
+// library_realtime.js, a reconnect timer from emscripten's timer API — exposed as `_SseClient`.
+#include <emscripten/bind.h>
+#include <emscripten/emscripten.h>
+#include <emscripten/eventloop.h>
+
+#include <string>
+#include <unordered_map>
+
+#include "envelope.h"
+#include "js_api.h"
+#include "sse_session.h"
+
+namespace realtime::web {
+namespace {
+int g_live_sse_clients = 0;
+}
+
+int live_sse_clients() { return g_live_sse_clients; }
+
+struct SseClientConfig {
+  std::string url;
+  std::string transport;  // "fetch" | "eventsource"
+  double reconnectAttempts;
+  double reconnectInterval;
+  double maxReconnectInterval;
+  bool reconnectJitter;
+  double maxEventBytes;
+};
+
+class SseClient final : public SseHost {
+ public:
+  SseClient(int handle, const SseClientConfig& c)
+      : handle_(handle), session_(to_config(c), *this) {
+    ++g_live_sse_clients;
+  }
+  ~SseClient() override { --g_live_sse_clients; }
+
+  void connect() { session_.connect(); }
+  void disconnect() { session_.disconnect(); }
+  int subscribe_type(const std::string& type) { return types_.subscribe(type); }
+  void unsubscribe_type(const std::string& type) { types_.unsubscribe(type); }
+  void set_wildcard(bool on) { wildcard_ = on; }
+  int ready_state() const { return session_.ready_state(); }
+  std::string state() const { return std::string(ws_state_name(session_.state())); }
+  std::string last_event_id() const { return session_.last_event_id(); }
+  double reconnects() const { return session_.reconnects(); }
+  double events_received() const { return static_cast<double>(session_.events_received()); }
+  SseSession& session() { return session_; }
+
+  // ---- SseHost ----
+  double now_ms() override { return rt_date_now(); }
+  std::uint32_t random_u32() override { return rt_random_u32(); }
+  std::uint32_t open_stream(const std::string& url, const std::string& last_event_id) override {
+    return rt_sse_open(this, handle_, url.data(), url.size(), last_event_id.data(),
+                       last_event_id.size());
+  }
+  void close_stream(std::uint32_t stream) override { rt_sse_close(stream); }
+  void set_reconnect_timer(double delay_ms) override { timer_.arm(delay_ms, &fire, this); }
+  void cancel_reconnect_timer() override { timer_.cancel(); }
+  void on_state(WsState n, WsState o) override {
+    rt_emit_state(handle_, static_cast<int>(n), static_cast<int>(o));
+  }
+  void on_event(const SseEvent& e) override {
+    int type_id = types_.find(e.type);
+    if (type_id == 0 && !wildcard_) return;
+    bool is_json = validate_json(e.data, 128).error == Errc::kOk;
+    rt_emit_sse(handle_, type_id, e.type.data(), e.type.size(), e.data.data(), e.data.size(),
+                e.last_event_id.data(), e.last_event_id.size(), is_json ? 1 : 0);
+  }
+  void on_error(Errc code, const std::string& message, int status) override {
+    rt_emit_http_error(handle_, static_cast<int>(code), message.data(), message.size(), status);
+  }
+
+ private:
+  static void fire(void* self) {
+    auto* client = static_cast<SseClient*>(self);
+    client->timer_.fired();
+    client->session_.on_timer();
+  }
+  static SseConfig to_config(const SseClientConfig& c) {
+    SseConfig s;
+    s.url = c.url;
+    s.backoff.reconnect_attempts = static_cast<std::uint32_t>(c.reconnectAttempts);
+    s.backoff.reconnect_interval_ms = c.reconnectInterval;
+    s.backoff.max_reconnect_interval_ms = c.maxReconnectInterval;
+    s.backoff.jitter = c.reconnectJitter;
+    s.limits.max_event_bytes = static_cast<std::size_t>(c.maxEventBytes);
+    return s;
+  }
+
+  int handle_;
+  Timer timer_;
+  TypeRegistry types_;
+  bool wildcard_ = false;
+  SseSession session_;  // last: destroyed first, while the host parts above still exist
+};
+
+}  // namespace realtime::web
+
+using realtime::web::SseClient;
+
+extern "C" {
+EMSCRIPTEN_KEEPALIVE void rt_sse_on_open(void* client, std::uint32_t stream, int status,
+                                         const char* content_type, std::size_t len) {
+  static_cast<SseClient*>(client)->session().on_stream_open(stream, status, {content_type, len});
+}
+EMSCRIPTEN_KEEPALIVE void rt_sse_on_bytes(void* client, std::uint32_t stream, const char* data,
+                                          std::size_t len) {
+  static_cast<SseClient*>(client)->session().on_stream_bytes(stream, {data, len});
+}
+EMSCRIPTEN_KEEPALIVE void rt_sse_on_event(void* client, std::uint32_t stream, const char* type,
+                                          std::size_t type_len, const char* data,
+                                          std::size_t data_len, const char* id,
+                                          std::size_t id_len) {
+  static_cast<SseClient*>(client)->session().on_stream_event(stream, {type, type_len},
+                                                             {data, data_len}, {id, id_len});
+}
+EMSCRIPTEN_KEEPALIVE void rt_sse_on_end(void* client, std::uint32_t stream) {
+  static_cast<SseClient*>(client)->session().on_stream_end(stream);
+}
+EMSCRIPTEN_KEEPALIVE void rt_sse_on_retrying(void* client, std::uint32_t stream) {
+  static_cast<SseClient*>(client)->session().on_stream_retrying(stream);
+}
+}
+
+EMSCRIPTEN_BINDINGS(realtime_sse) {
+  using namespace emscripten;
+  using realtime::web::SseClientConfig;
+  value_object<SseClientConfig>("_SseClientConfig")
+      .field("url", &SseClientConfig::url)
+      .field("transport", &SseClientConfig::transport)
+      .field("reconnectAttempts", &SseClientConfig::reconnectAttempts)
+      .field("reconnectInterval", &SseClientConfig::reconnectInterval)
+      .field("maxReconnectInterval", &SseClientConfig::maxReconnectInterval)
+      .field("reconnectJitter", &SseClientConfig::reconnectJitter)
+      .field("maxEventBytes", &SseClientConfig::maxEventBytes);
+  class_<SseClient>("_SseClient")
+      .constructor<int, const SseClientConfig&>()
+      .function("connect", &SseClient::connect)
+      .function("disconnect", &SseClient::disconnect)
+      .function("subscribeType", &SseClient::subscribe_type)
+      .function("unsubscribeType", &SseClient::unsubscribe_type)
+      .function("setWildcard", &SseClient::set_wildcard)
+      .function("readyState", &SseClient::ready_state)
+      .function("state", &SseClient::state)
+      .function("lastEventId", &SseClient::last_event_id)
+      .function("reconnects", &SseClient::reconnects)
+      .function("eventsReceived", &SseClient::events_received);
+}

@@ -1,0 +1,166 @@
+#include "sse_session.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace realtime {
+
+namespace {
+// "text/event-stream", ignoring case, parameters and surrounding white space.
+bool is_event_stream(std::string_view content_type) {
+  auto semicolon = content_type.find(';');
+  std::string_view essence = content_type.substr(0, semicolon);
+  while (!essence.empty() && std::isspace(static_cast<unsigned char>(essence.front()))) {
+    essence.remove_prefix(1);
+  }
+  while (!essence.empty() && std::isspace(static_cast<unsigned char>(essence.back()))) {
+    essence.remove_suffix(1);
+  }
+  constexpr std::string_view kWanted = "text/event-stream";
+  return essence.size() == kWanted.size() &&
+         std::equal(essence.begin(), essence.end(), kWanted.begin(), [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) == b;
+         });
+}
+}  // namespace
+
+SseSession::SseSession(SseConfig config, SseHost& host)
+    : config_(std::move(config)),
+      host_(host),
+      backoff_(config_.backoff, [this] { return host_.random_u32(); }),
+      parser_(config_.limits) {}
+
+SseSession::~SseSession() {
+  host_.cancel_reconnect_timer();
+  if (stream_ != 0) host_.close_stream(stream_);
+}
+
+int SseSession::ready_state() const {
+  switch (state_) {
+    case WsState::kConnecting:
+    case WsState::kReconnecting: return 0;
+    case WsState::kOpen: return 1;
+    default: return 2;
+  }
+}
+
+void SseSession::set_state(WsState s) {
+  if (s == state_) return;
+  WsState old = state_;
+  state_ = s;
+  host_.on_state(s, old);
+}
+
+void SseSession::connect() {
+  if (state_ != WsState::kClosed) return;
+  backoff_.reset();
+  ever_opened_ = false;
+  set_state(WsState::kConnecting);
+  open_stream();
+}
+
+void SseSession::open_stream() {
+  parser_.reset_stream();
+  stream_ = host_.open_stream(config_.url, parser_.last_event_id());
+  if (stream_ == 0) fail(Errc::kInvalidUrl, config_.url, 0);
+}
+
+void SseSession::drop_stream() {
+  if (stream_ == 0) return;
+  host_.close_stream(stream_);
+  stream_ = 0;
+}
+
+void SseSession::disconnect() {
+  host_.cancel_reconnect_timer();
+  drop_stream();
+  set_state(WsState::kClosed);
+}
+
+void SseSession::fail(Errc code, std::string detail, int status) {
+  host_.cancel_reconnect_timer();
+  drop_stream();
+  std::string message(errc_message(code));
+  if (!detail.empty()) message += ": " + detail;
+  host_.on_error(code, message, status);
+  set_state(WsState::kClosed);
+}
+
+void SseSession::on_stream_open(std::uint32_t stream, int status, std::string_view content_type) {
+  if (stream != stream_ || stream == 0) return;
+  if (status == 0) {
+    fail(Errc::kConnectFailed, "EventSource failed the connection (HTTP error or wrong content type)",
+         0);
+    return;
+  }
+  if (status != 200) {
+    std::string detail = "HTTP " + std::to_string(status);
+    if (status == 204) detail += " (the server asked the client to stop reconnecting)";
+    fail(Errc::kHttpStatus, detail, status);
+    return;
+  }
+  if (!is_event_stream(content_type)) {
+    fail(Errc::kBadContentType, "got '" + std::string(content_type.substr(0, 100)) + "'", status);
+    return;
+  }
+  if (ever_opened_) ++reconnects_;
+  ever_opened_ = true;
+  backoff_.reset();
+  set_state(WsState::kOpen);
+}
+
+void SseSession::on_stream_bytes(std::uint32_t stream, std::string_view bytes) {
+  if (stream != stream_ || stream == 0 || state_ != WsState::kOpen) return;
+  if (parser_.feed(bytes, *this) == Errc::kStreamTooLarge) {
+    fail(Errc::kStreamTooLarge,
+         "more than " + std::to_string(config_.limits.max_event_bytes) + " bytes", 0);
+  }
+}
+
+void SseSession::on_stream_event(std::uint32_t stream, std::string_view type,
+                                 std::string_view data, std::string_view last_event_id) {
+  if (stream != stream_ || stream == 0) return;
+  parser_.set_last_event_id(std::string(last_event_id));
+  on_event(SseEvent{type, data, last_event_id});
+}
+
+void SseSession::on_event(const SseEvent& event) {
+  ++events_;
+  host_.on_event(event);
+}
+
+void SseSession::on_retry(std::uint32_t milliseconds) {
+  backoff_.set_base_interval(milliseconds);
+}
+
+void SseSession::on_stream_end(std::uint32_t stream) {
+  if (stream != stream_ || stream == 0) return;
+  drop_stream();
+  schedule_reconnect();
+}
+
+void SseSession::on_stream_retrying(std::uint32_t stream) {
+  if (stream != stream_ || stream == 0) return;
+  if (!backoff_.next_delay()) {
+    fail(Errc::kGaveUp, std::to_string(config_.backoff.reconnect_attempts) + " attempts", 0);
+    return;
+  }
+  set_state(WsState::kReconnecting);
+}
+
+void SseSession::schedule_reconnect() {
+  std::optional<double> delay = backoff_.next_delay();
+  if (!delay) {
+    fail(Errc::kGaveUp, std::to_string(config_.backoff.reconnect_attempts) + " attempts", 0);
+    return;
+  }
+  set_state(WsState::kReconnecting);
+  host_.set_reconnect_timer(*delay);
+}
+
+void SseSession::on_timer() {
+  if (state_ != WsState::kReconnecting) return;
+  open_stream();
+}
+
+}  // namespace realtime

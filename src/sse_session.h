@@ -1,0 +1,96 @@
+// The Server-Sent-Events session: a sans-IO state machine over a byte-stream transport (fetch)
+// or an event transport (the browser's EventSource, which parses by itself).
+//
+//   closed ─connect()→ connecting ─200 text/event-stream→ open ─disconnect()→ closed
+//      ▲                   │ HTTP error / 204 / wrong type: fail (no retry), 'error' + closed
+//      │                   └ network error / stream end ─→ reconnecting ─timer→ connecting …
+//      └──────── attempts used up: 'error' gave_up
+// The reconnect delay is the shared Backoff, whose base is reconnectInterval until the stream
+// sends `retry:`. lastEventId persists across reconnects; the transport sends it as the
+// Last-Event-ID header.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "backoff.h"
+#include "errc.h"
+#include "sse_parser.h"
+#include "ws_session.h"  // WsState: the SSE session uses the same state names
+
+namespace realtime {
+
+struct SseConfig {
+  std::string url;
+  BackoffConfig backoff;
+  SseParserLimits limits;  // maxEventBytes
+};
+
+class SseHost {
+ public:
+  virtual ~SseHost() = default;
+  virtual double now_ms() = 0;
+  virtual std::uint32_t random_u32() = 0;
+  // Starts a request; returns a stream id (never 0), or 0 when it cannot be made (bad URL).
+  virtual std::uint32_t open_stream(const std::string& url, const std::string& last_event_id) = 0;
+  // Aborts the request and forgets it: no further callbacks for that id.
+  virtual void close_stream(std::uint32_t stream) = 0;
+  virtual void set_reconnect_timer(double delay_ms) = 0;
+  virtual void cancel_reconnect_timer() = 0;
+  virtual void on_state(WsState new_state, WsState old_state) = 0;
+  virtual void on_event(const SseEvent& event) = 0;
+  virtual void on_error(Errc code, const std::string& message, int status) = 0;
+};
+
+class SseSession final : private SseSink {
+ public:
+  SseSession(SseConfig config, SseHost& host);
+  ~SseSession() override;
+  SseSession(const SseSession&) = delete;
+  SseSession& operator=(const SseSession&) = delete;
+
+  void connect();
+  void disconnect();
+
+  // Response headers arrived. `content_type` is the raw header value.
+  void on_stream_open(std::uint32_t stream, int status, std::string_view content_type);
+  // Body bytes (byte-stream transports).
+  void on_stream_bytes(std::uint32_t stream, std::string_view bytes);
+  // A parsed event (EventSource transport): dispatched as if the parser had produced it.
+  void on_stream_event(std::uint32_t stream, std::string_view type, std::string_view data,
+                       std::string_view last_event_id);
+  // The stream ended or failed at the network level: reconnect.
+  void on_stream_end(std::uint32_t stream);
+  // The transport is reconnecting by itself (EventSource does, sending Last-Event-ID): counted
+  // against reconnectAttempts like our own attempts; gives up when they are used up.
+  void on_stream_retrying(std::uint32_t stream);
+  void on_timer();
+
+  WsState state() const { return state_; }
+  int ready_state() const;  // EventSource numbers: 0 connecting, 1 open, 2 closed
+  const std::string& last_event_id() const { return parser_.last_event_id(); }
+  std::uint32_t reconnects() const { return reconnects_; }
+  std::uint64_t events_received() const { return events_; }
+
+ private:
+  void on_event(const SseEvent& event) override;
+  void on_retry(std::uint32_t milliseconds) override;
+  void set_state(WsState s);
+  void open_stream();
+  void drop_stream();
+  void fail(Errc code, std::string detail, int status);
+  void schedule_reconnect();
+
+  SseConfig config_;
+  SseHost& host_;
+  Backoff backoff_;
+  SseParser parser_;
+  WsState state_ = WsState::kClosed;
+  std::uint32_t stream_ = 0;
+  bool ever_opened_ = false;
+  std::uint32_t reconnects_ = 0;
+  std::uint64_t events_ = 0;
+};
+
+}  // namespace realtime

@@ -1,0 +1,237 @@
+// What WebSocketManager and ServerSentEventsManager share: the native client's lifetime (created
+// once the runtime has loaded, deleted on dispose or by the FinalizationRegistry), the connect()
+// promise, the state and error events, and subscriptions by type (C++ filters by type id, so
+// unsubscribed types cost no decoding in JS).
+import { Emitter } from './emitter.js';
+import { RealtimeError, safeCall } from './errors.js';
+import {
+  type RealtimeModule,
+  type Sink,
+  deleteLater,
+  errcName,
+  loadRuntime,
+  register,
+  runtimeIfLoaded,
+  unregister,
+} from './runtime.js';
+
+export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closing' | 'closed';
+/** The C++ WsState enum, in order. */
+export const CONNECTION_STATES: readonly ConnectionState[] = [
+  'connecting', 'open', 'reconnecting', 'closing', 'closed',
+];
+
+export interface StateEvent {
+  newState: ConnectionState;
+  oldState: ConnectionState;
+}
+
+export interface BaseEvents extends Record<string, unknown> {
+  state: StateEvent;
+  error: RealtimeError;
+}
+
+/** The embind methods both native clients have. */
+export interface RawClient {
+  connect(): void;
+  subscribeType(type: string): number;
+  unsubscribeType(type: string): void;
+  setWildcard(on: boolean): void;
+  readyState(): number;
+  delete(): void;
+}
+
+type Subscribers = { typeId: number; callbacks: Set<(value: never) => void> };
+
+const finalizer =
+  typeof FinalizationRegistry === 'function'
+    ? new FinalizationRegistry<() => void>((release) => release())
+    : null;
+
+export abstract class NativeManager<Client extends RawClient, Events extends BaseEvents> {
+  protected client: Client | null = null;
+  protected readonly events = new Emitter<Events>();
+  protected handle = 0;
+  private readonly byType = new Map<string, Subscribers>();
+  private readonly byTypeId = new Map<number, Subscribers>();
+  private pending: Array<(client: Client) => void> = [];
+  private current: ConnectionState = 'closed';
+  private lastError: RealtimeError | null = null;
+  private waiters: Array<{ resolve: () => void; reject: (e: RealtimeError) => void }> = [];
+  private disposed = false;
+
+  /** Creates the native client for `handle`. */
+  protected abstract createClient(mod: RealtimeModule, handle: number): Client;
+  /** Routes the client's events beyond state/error (message, drop, sse…). */
+  protected abstract sink(): Partial<Sink>;
+  /** Whether a wildcard listener is registered (every message, whatever its type). */
+  protected wantsWildcard(): boolean {
+    return false;
+  }
+
+  /** Opens the connection; resolves when open, rejects with a RealtimeError if it closes first. */
+  connect(): Promise<void> {
+    if (this.disposed) return Promise.reject(new RealtimeError('disposed', 'manager was disposed'));
+    if (this.current === 'open') return Promise.resolve();
+    const opened = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    this.withClient((c) => c.connect());
+    return opened;
+  }
+
+  /** Listens to the manager's own events; returns the function that removes the listener. */
+  on<K extends keyof Events>(event: K, callback: (value: Events[K]) => void): () => void {
+    const off = this.events.on(event, callback);
+    this.client?.setWildcard(this.wantsWildcard());
+    return () => {
+      off();
+      this.client?.setWildcard(this.wantsWildcard());
+    };
+  }
+
+  get readyState(): number {
+    return this.client ? this.client.readyState() : this.closedReadyState();
+  }
+  get isConnected(): boolean {
+    return this.current === 'open';
+  }
+  /** 'connecting' | 'open' | 'reconnecting' | 'closing' | 'closed' */
+  get state(): ConnectionState {
+    return this.current;
+  }
+
+  /** Disconnects and frees the native object. The manager cannot be used afterwards. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disconnect();
+    this.disposed = true;
+    this.pending = [];
+    if (this.client) {
+      finalizer?.unregister(this);
+      unregister(this.handle);
+      deleteLater(this.client);
+      this.client = null;
+    }
+    this.rejectWaiters(new RealtimeError('disposed', 'manager was disposed'));
+  }
+
+  abstract disconnect(): void;
+
+  // ---- for subclasses ----
+
+  protected closedReadyState(): number {
+    return 3;
+  }
+
+  /** Adds a callback for a type; returns the function that removes it. */
+  protected addSubscriber<T>(type: string, callback: (value: T) => void): () => void {
+    if (typeof type !== 'string') throw new TypeError('subscribe: type must be a string');
+    let subs = this.byType.get(type);
+    if (!subs) {
+      subs = { typeId: 0, callbacks: new Set() };
+      this.byType.set(type, subs);
+      if (this.client) this.bindType(type, subs);
+    }
+    const cb = callback as (value: never) => void;
+    subs.callbacks.add(cb);
+    return () => {
+      const current = this.byType.get(type);
+      if (!current || !current.callbacks.delete(cb) || current.callbacks.size > 0) return;
+      this.byType.delete(type);
+      this.byTypeId.delete(current.typeId);
+      this.client?.unsubscribeType(type);
+    };
+  }
+
+  protected subscribedTypes(): string[] {
+    return [...this.byType.keys()];
+  }
+
+  protected deliver(typeId: number, value: () => unknown): void {
+    const subs = this.byTypeId.get(typeId);
+    if (!subs) return;
+    const v = value() as never;
+    for (const cb of subs.callbacks) safeCall(cb, v);
+  }
+
+  /** Runs op on the native client now, or once the runtime has loaded. */
+  protected withClient(op: (client: Client) => void): void {
+    if (this.disposed) return;
+    if (this.client) return op(this.client);
+    this.pending.push(op);
+    if (this.pending.length > 1) return;
+    if (runtimeIfLoaded()) return this.create();
+    loadRuntime().then(
+      () => this.create(),
+      (err: unknown) => {
+        this.pending = [];
+        this.fail(new RealtimeError('load_failed', `could not load the runtime: ${String(err)}`));
+        this.rejectWaiters(this.lastError!);
+      },
+    );
+  }
+
+  /** Runs op on the native client if there is one, or after the ops already waiting for it. */
+  protected ifClient(op: (client: Client) => void): void {
+    if (this.client) op(this.client);
+    else if (this.pending.length > 0) this.pending.push(op);
+  }
+
+  protected fail(error: RealtimeError): void {
+    this.lastError = error;
+    this.events.emit('error', error as Events['error']);
+  }
+
+  protected makeError(code: number, message: string, status?: number): RealtimeError {
+    return new RealtimeError(errcName(code), message, status && status > 0 ? status : undefined);
+  }
+
+  // ---- internals ----
+
+  private create(): void {
+    if (this.client || this.disposed) return;
+    this.handle = register({
+      state: (n: number, o: number) => this.onState(n, o),
+      error: (code: number, message: string, status?: number) =>
+        this.fail(this.makeError(code, message, status)),
+      ...this.sink(),
+    } as Sink);
+    const client = this.createClient(runtimeIfLoaded()!, this.handle);
+    this.client = client;
+    const handle = this.handle;
+    finalizer?.register(this, () => {
+      unregister(handle);
+      client.delete();
+    }, this);
+    for (const [type, subs] of this.byType) this.bindType(type, subs);
+    client.setWildcard(this.wantsWildcard());
+    const ops = this.pending;
+    this.pending = [];
+    for (const op of ops) op(client);
+  }
+
+  private bindType(type: string, subs: Subscribers): void {
+    subs.typeId = this.client!.subscribeType(type);
+    this.byTypeId.set(subs.typeId, subs);
+  }
+
+  private onState(n: number, o: number): void {
+    const newState = CONNECTION_STATES[n]!;
+    const oldState = CONNECTION_STATES[o]!;
+    this.current = newState;
+    if (newState === 'open') {
+      this.lastError = null;
+      const waiters = this.waiters;
+      this.waiters = [];
+      for (const w of waiters) w.resolve();
+    } else if (newState === 'closed') {
+      this.rejectWaiters(this.lastError ?? new RealtimeError('closed', 'connection closed'));
+    }
+    this.events.emit('state', { newState, oldState } as Events['state']);
+  }
+
+  private rejectWaiters(error: RealtimeError): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w.reject(error);
+  }
+}

@@ -1,0 +1,166 @@
+// ServerSentEventsManager: the seed's public API over the native SseClient
+// (emscripten/sse_client.cpp). Two transports:
+//  - 'fetch' (default when `headers`, `method` or `body` are given, and wherever there is no
+//    global EventSource): the response bytes go to the C++ WHATWG parser; it can send headers
+//    (Authorization), POST a body, and sends Last-Event-ID as a header on reconnect.
+//  - 'eventsource': the browser's EventSource parses; any event name can be subscribed.
+import type { RealtimeError } from './errors.js';
+import { type BaseEvents, type RawClient, NativeManager } from './native-manager.js';
+import { type RealtimeModule, type Sink, runtimeIfLoaded } from './runtime.js';
+
+export type EventSourceConstructor = new (
+  url: string,
+  init?: { withCredentials?: boolean },
+) => EventSource;
+
+export interface SSEConfig {
+  url: string;
+  /** Request headers (fetch transport only: EventSource cannot send headers). */
+  headers?: Record<string, string>;
+  withCredentials?: boolean;
+  /** 'GET' (default) or 'POST' with `body` (fetch transport only). */
+  method?: 'GET' | 'POST';
+  body?: string;
+  /** Reconnects after the stream drops before giving up (seed default 5). */
+  reconnectAttempts?: number;
+  /** Base reconnect delay in ms, doubled per attempt; a `retry:` field replaces it (default 1000). */
+  reconnectInterval?: number;
+  maxReconnectInterval?: number;
+  reconnectJitter?: boolean;
+  /** A longer line or event ends the stream with an 'error' (default 1 MiB). */
+  maxEventBytes?: number;
+  /** Default: 'fetch' when headers/method/body are given or there is no EventSource. */
+  transport?: 'fetch' | 'eventsource';
+  /** An EventSource constructor (e.g. the `eventsource` package) for the eventsource transport. */
+  EventSource?: EventSourceConstructor;
+  /** A fetch implementation for the fetch transport (default: the global fetch). */
+  fetch?: typeof fetch;
+}
+
+export interface SSEEvent<T = unknown> {
+  id?: string;
+  event?: string;
+  /** JSON-parsed when the data is valid JSON, else the raw string. */
+  data: T;
+}
+
+export interface SSEManagerEvents extends BaseEvents {
+  /** Every event, whatever its name. */
+  event: SSEEvent;
+}
+
+type Tunables = Pick<
+  SSEConfig,
+  'reconnectAttempts' | 'reconnectInterval' | 'maxReconnectInterval' | 'reconnectJitter' | 'maxEventBytes'
+>;
+
+export const SSE_DEFAULTS: Readonly<Required<Tunables>> = {
+  reconnectAttempts: 5,
+  reconnectInterval: 1000,
+  maxReconnectInterval: 30000,
+  reconnectJitter: false,
+  maxEventBytes: 1 << 20,
+};
+
+interface RawSseClient extends RawClient {
+  disconnect(): void;
+  lastEventId(): string;
+  reconnects(): number;
+  eventsReceived(): number;
+}
+
+function chooseTransport(config: SSEConfig): 'fetch' | 'eventsource' {
+  if (config.transport) return config.transport;
+  if (config.headers || config.method || config.body !== undefined) return 'fetch';
+  const hasEventSource = config.EventSource ?? (globalThis as { EventSource?: unknown }).EventSource;
+  return hasEventSource ? 'eventsource' : 'fetch';
+}
+
+export class ServerSentEventsManager extends NativeManager<RawSseClient, SSEManagerEvents> {
+  protected config: SSEConfig & Required<Tunables>;
+  readonly transport: 'fetch' | 'eventsource';
+
+  constructor(config: SSEConfig) {
+    super();
+    if (!config || typeof config.url !== 'string') {
+      throw new TypeError('ServerSentEventsManager: config.url must be a string');
+    }
+    this.config = { ...SSE_DEFAULTS, ...config };
+    this.transport = chooseTransport(config);
+    if (this.transport === 'eventsource' && (config.headers || config.method || config.body)) {
+      throw new TypeError(
+        "ServerSentEventsManager: EventSource cannot send headers or a body; use transport 'fetch'",
+      );
+    }
+  }
+
+  /** Closes the stream; no reconnect follows. */
+  disconnect(): void {
+    this.ifClient((c) => c.disconnect());
+  }
+
+  /** Calls cb with `{ id, event, data }` for every event of this name ('message' when unnamed). */
+  subscribe<T = unknown>(eventType: string, callback: (event: SSEEvent<T>) => void): () => void {
+    const off = this.addSubscriber(eventType, callback);
+    const mod = runtimeIfLoaded();
+    if (this.transport === 'eventsource' && this.client && mod) {
+      (mod.rtSseListen as (handle: number, type: string) => void)(this.handle, eventType);
+    }
+    return off;
+  }
+
+  /** The last event id seen (sent as Last-Event-ID on reconnect). */
+  get lastEventId(): string {
+    return this.client ? this.client.lastEventId() : '';
+  }
+
+  get stats(): { eventsReceived: number; reconnects: number } | null {
+    return this.client
+      ? { eventsReceived: this.client.eventsReceived(), reconnects: this.client.reconnects() }
+      : null;
+  }
+
+  protected override closedReadyState(): number {
+    return 2;
+  }
+
+  protected override wantsWildcard(): boolean {
+    return this.events.has('event');
+  }
+
+  protected sink(): Partial<Sink> {
+    return {
+      sse: (typeId: number, type: string, data: string, id: string, isJson: number) => {
+        const event = (): SSEEvent => ({ id, event: type, data: isJson ? JSON.parse(data) : data });
+        if (typeId !== 0) this.deliver(typeId, event);
+        if (this.events.has('event')) this.events.emit('event', event());
+      },
+      sseRequest: () => ({
+        transport: this.transport,
+        headers: this.config.headers,
+        method: this.config.method,
+        body: this.config.body,
+        withCredentials: this.config.withCredentials,
+        fetch: this.config.fetch,
+        EventSource:
+          this.config.EventSource ?? (globalThis as { EventSource?: unknown }).EventSource,
+        types: this.subscribedTypes(),
+      }),
+    };
+  }
+
+  protected createClient(mod: RealtimeModule, handle: number): RawSseClient {
+    const c = this.config;
+    return new (mod._SseClient as unknown as new (h: number, cfg: object) => RawSseClient)(handle, {
+      url: c.url,
+      transport: this.transport,
+      reconnectAttempts: c.reconnectAttempts,
+      reconnectInterval: c.reconnectInterval,
+      maxReconnectInterval: c.maxReconnectInterval,
+      reconnectJitter: c.reconnectJitter,
+      maxEventBytes: c.maxEventBytes,
+    });
+  }
+}
+
+export type { RealtimeError };
