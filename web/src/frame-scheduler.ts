@@ -43,9 +43,7 @@ export class FlushScheduler {
       return;
     }
     // Timer: at most one flush per interval, and no wait after a quiet period.
-    const interval = this.timing === 'frame' ? FRAME_MS : this.timing.interval;
-    const timer = setTimeout(() => this.run(), Math.max(0, this.lastFlush + interval - now()));
-    this.cancelPending = () => clearTimeout(timer);
+    this.armTimer(this.timing === 'frame' ? FRAME_MS : this.timing.interval);
   }
 
   /** Flushes now (e.g. a batch is full), cancelling the scheduled one. */
@@ -62,6 +60,14 @@ export class FlushScheduler {
 
   get scheduled(): boolean {
     return this.cancelPending !== null;
+  }
+
+  private armTimer(interval: number): void {
+    const wait = this.lastFlush + interval - now();
+    if (wait <= 0 && this.cancelPending) return this.run();
+    // Node starts a timer from its loop's cached clock, so it may fire a little early: re-check.
+    const timer = setTimeout(() => this.armTimer(interval), Math.max(0, Math.ceil(wait)));
+    this.cancelPending = () => clearTimeout(timer);
   }
 
   private run(): void {
