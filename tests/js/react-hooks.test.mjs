@@ -46,6 +46,8 @@ describe('useWebSocket', () => {
       ['disconnected', 'connecting', 'connected']);
     assert.equal(open.isConnected, true);
     assert.equal(open.lastMessage, null);
+    assert.ok(open.manager instanceof WebSocketManager);
+    assert.equal(open.manager, pool.peek(connectionKey('ws', { url: server.url })));
     assert.equal(open.sendMessage({ type: 'hello', payload: 'ada' }), true);
     const got = await probe.until((v) => v.lastMessage !== null);
     assert.equal(got.lastMessage.type, 'greeting');

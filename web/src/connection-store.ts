@@ -4,8 +4,9 @@
 //  - ConnectionStore: one user's view of a pooled connection. `subscribe(listener)` takes the
 //    pool reference on the first listener and releases it after the last one; `getSnapshot()`
 //    returns a frozen object that changes only when the state, the last message or the error does.
-//    Inbound messages are delivered at once, or (frameAligned / flushInterval) queued and
-//    delivered in order in one batch per animation frame / interval: one store change per batch.
+//    Inbound messages are delivered at once, or (frameAligned / batching) through a
+//    MessageBatcher: in order, in one batch per animation frame (or as the batching config
+//    says), with one store change per batch.
 //  - SubscriptionStore (latest payload of one type) and FeedStore (the last N items of one type,
 //    newest first) derive their snapshots from a ConnectionStore.
 import {
@@ -18,7 +19,7 @@ import {
   connectionPool,
 } from './connection-pool.js';
 import { RealtimeError, safeCall } from './errors.js';
-import { FlushScheduler } from './frame-scheduler.js';
+import { type BatchingConfig, MessageBatcher, createFrameBatcher } from './message-batcher.js';
 import { loadRuntime, runtimeIfLoaded } from './runtime.js';
 import type { ConnectionState } from './native-manager.js';
 import type { WebSocketManager, WebSocketMessage } from './websocket-manager.js';
@@ -39,10 +40,8 @@ export interface DeliveryOptions {
   /** Deliver inbound messages in one batch per animation frame (rAF, else ~16 ms): in order,
    * none lost, one store change (one React commit) per frame. */
   frameAligned?: boolean;
-  /** Deliver in one batch at most every this many ms (a lossless throttle). */
-  flushInterval?: number;
-  /** With batching: deliver at once when this many messages are waiting. */
-  maxBatch?: number;
+  /** Deliver in the batches a MessageBatcher with this config makes (ignored with frameAligned). */
+  batching?: BatchingConfig;
 }
 
 export interface StoreOptions extends DeliveryOptions {
@@ -94,10 +93,9 @@ export class ConnectionStore<K extends ConnectionType = ConnectionType> {
   private readonly errorHandlers = new Set<(error: RealtimeError) => void>();
   private readonly bound = new Map<string, () => void>();  // type → connection unsubscribe
   private offs: Array<() => void> = [];
-  private inbox: Inbound[] = [];
   private outbox: WebSocketMessage[] = [];
-  private readonly scheduler: FlushScheduler | null;
-  private readonly maxBatch: number;
+  private batcher: MessageBatcher<Inbound> | null;
+  private readonly delivery: DeliveryOptions;
 
   constructor(
     readonly type: K,
@@ -109,13 +107,8 @@ export class ConnectionStore<K extends ConnectionType = ConnectionType> {
     }
     this.key = connectionKey(type, config);
     this.pool = options.pool ?? connectionPool;
-    const interval = options.flushInterval;
-    this.scheduler = options.frameAligned
-      ? new FlushScheduler(() => this.drain(), 'frame')
-      : interval !== undefined && interval > 0
-        ? new FlushScheduler(() => this.drain(), { interval })
-        : null;
-    this.maxBatch = options.maxBatch ?? Infinity;
+    this.delivery = { frameAligned: options.frameAligned, batching: options.batching };
+    this.batcher = this.makeBatcher();  // validates the batching config now (no native object yet)
   }
 
   /** For useSyncExternalStore: the first listener takes a pool reference, the last releases it. */
@@ -236,8 +229,21 @@ export class ConnectionStore<K extends ConnectionType = ConnectionType> {
     this.offs = [];
     for (const off of this.bound.values()) off();
     this.bound.clear();
-    this.scheduler?.cancel();
-    this.inbox = [];  // nobody is listening any more
+    // Nobody is listening any more: drop what is pending, free the native batcher, and have a
+    // fresh (native-less) one for a remount.
+    const spent = this.batcher;
+    this.batcher = this.makeBatcher();
+    spent?.destroy();
+  }
+
+  private makeBatcher(): MessageBatcher<Inbound> | null {
+    const { frameAligned, batching } = this.delivery;
+    if (!frameAligned && !batching) return null;
+    const onFlush = (batch: Inbound[]) => {
+      if (this.batcher === batcher) this.deliver(batch);
+    };
+    const batcher = frameAligned ? createFrameBatcher(onFlush) : new MessageBatcher(batching!, onFlush);
+    return batcher;
   }
 
   private bind(type: string): void {
@@ -270,16 +276,8 @@ export class ConnectionStore<K extends ConnectionType = ConnectionType> {
   }
 
   private inbound(item: Inbound): void {
-    if (!this.scheduler) return this.deliver([item]);
-    this.inbox.push(item);
-    if (this.inbox.length >= this.maxBatch) this.scheduler.flushNow();
-    else this.scheduler.schedule();
-  }
-
-  private drain(): void {
-    const batch = this.inbox;
-    this.inbox = [];
-    if (batch.length > 0) this.deliver(batch);
+    if (this.batcher) this.batcher.add(item);
+    else this.deliver([item]);
   }
 
   /** Runs every callback of the batch in order, then changes the snapshot once. */
@@ -474,16 +472,10 @@ export class FeedStore<T, K extends ConnectionType = ConnectionType> extends Der
 
 // ---- what each hook builds (so the hooks carry no logic) ----
 
-export interface BatchingConfig {
-  batchSize: number;
-  flushInterval: number;
-  priority: 'size' | 'time' | 'adaptive';
-}
-
 export interface OptimizedRealtimeConfig {
   wsConfig: ConnectionConfigs['ws'];
   eventType: string;
-  /** Deliver in batches: every flushInterval ms, or at batchSize ('size' / 'adaptive'). */
+  /** Deliver in the batches of a MessageBatcher with this config (seed semantics). */
   batchingConfig?: BatchingConfig;
   /** Deliver at most every throttleDelay ms; unlike the seed, no message is dropped. */
   throttleDelay?: number;
@@ -496,13 +488,9 @@ export interface OptimizedRealtimeConfig {
 /** The delivery options useOptimizedRealtime's config asks for. */
 export function optimizedDelivery(config: OptimizedRealtimeConfig): DeliveryOptions {
   if (config.frameAligned) return { frameAligned: true };
-  const b = config.batchingConfig;
-  if (b) {
-    const bySize = b.priority !== 'time';
-    return bySize ? { flushInterval: b.flushInterval, maxBatch: b.batchSize }
-      : { flushInterval: b.flushInterval };
-  }
-  if (config.throttleDelay) return { flushInterval: config.throttleDelay };
+  if (config.batchingConfig) return { batching: config.batchingConfig };
+  // A lossless throttle: everything that arrived during the window, at its end.
+  if (config.throttleDelay) return { batching: { priority: 'time', flushInterval: config.throttleDelay } };
   return {};
 }
 

@@ -48,4 +48,3 @@ export type {
 } from './connection-store.js';
 export { ConnectionRegistry } from './connection-registry.js';
 export type { RegistrySnapshot } from './connection-registry.js';
-export { FlushScheduler } from './frame-scheduler.js';

@@ -17,8 +17,8 @@ import {
   optimizedDelivery,
   sseData,
 } from '../connection-store.js';
-import type { SSEConfig, SSEEvent } from '../sse-manager.js';
-import type { WebSocketConfig, WebSocketMessage } from '../websocket-manager.js';
+import type { SSEConfig, SSEEvent, ServerSentEventsManager } from '../sse-manager.js';
+import type { WebSocketConfig, WebSocketManager, WebSocketMessage } from '../websocket-manager.js';
 import { usePool } from './context.js';
 
 /** Per-hook options (not part of the connection config). */
@@ -35,6 +35,9 @@ export interface UseWebSocketReturn {
   connectionState: HookConnectionState;
   lastMessage: WebSocketMessage | null;
   isConnected: boolean;
+  /** The shared WebSocketManager (stats, state…) once acquired, else null. Shared: do not
+   * disconnect() it, unmount instead. */
+  manager: WebSocketManager | null;
 }
 
 export interface UseSSEReturn {
@@ -42,6 +45,8 @@ export interface UseSSEReturn {
   connectionState: HookConnectionState;
   lastEvent: SSEEvent | null;
   isConnected: boolean;
+  /** The shared ServerSentEventsManager once acquired, else null. */
+  manager: ServerSentEventsManager | null;
 }
 
 function useLatest<T>(value: T) {
@@ -66,10 +71,10 @@ function useConnectionStore<K extends 'ws' | 'sse'>(
 ): ConnectionStore<K> {
   const pool = usePool();
   const key = connectionKey(type, config);
-  const { frameAligned, flushInterval, maxBatch } = delivery;
+  const { frameAligned, batching } = delivery;
   // eslint-disable-next-line react-hooks/exhaustive-deps -- keyed by the connection key
   return useMemo(() => new ConnectionStore(type, config, { pool, ...delivery }),
-    [pool, type, key, frameAligned, flushInterval, maxBatch]);
+    [pool, type, key, frameAligned, batching?.batchSize, batching?.flushInterval, batching?.priority]);
 }
 
 export function useWebSocket(config: WebSocketConfig, options: HookOptions = {}): UseWebSocketReturn {
@@ -81,6 +86,7 @@ export function useWebSocket(config: WebSocketConfig, options: HookOptions = {})
     connectionState: snap.connectionState,
     lastMessage: snap.lastMessage,
     isConnected: snap.isConnected,
+    manager: store.connection as WebSocketManager | null,
   }), [store, snap]);
 }
 
@@ -104,6 +110,7 @@ export function useServerSentEvents(config: SSEConfig, options: HookOptions = {}
     connectionState: snap.connectionState,
     lastEvent: (snap.lastMessage?.payload ?? null) as SSEEvent | null,
     isConnected: snap.isConnected,
+    manager: store.connection as ServerSentEventsManager | null,
   }), [store, snap]);
 }
 

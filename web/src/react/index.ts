@@ -11,8 +11,8 @@ export type { SSEConfig, SSEEvent } from '../sse-manager.js';
 export type { WebSocketConfig, WebSocketMessage } from '../websocket-manager.js';
 export { RealtimeProvider, useConnectionState, useRealtimeContext } from './context.js';
 export type { RealtimeContextValue, RealtimeProviderProps } from './context.js';
+export type { BatchingConfig } from '../message-batcher.js';
 export type {
-  BatchingConfig,
   FeedSnapshot,
   HookConnectionState,
   OptimizedRealtimeConfig,
