@@ -3,11 +3,9 @@
 #include <emscripten/bind.h>
 #include <emscripten/eventloop.h>
 #include <emscripten/heap.h>
-#include <emscripten/val.h>
 
 #include "errc.h"
 #include "js_api.h"
-#include "jwt.h"
 
 namespace realtime::web {
 namespace {
@@ -48,25 +46,13 @@ int TypeRegistry::find(std::string_view type) const {
 
 int live_handles() {
   return live_ws_clients() + live_sse_clients() + g_live_timers + rt_ws_live_sockets() +
-         rt_sse_live_streams();
-}
-
-// {error: '' | 'malformed_token', reason, expMs: number | null}. The reason is static text from
-// decode_jwt: never any part of the token.
-emscripten::val decode_jwt_claims(const std::string& token) {
-  JwtDecodeResult r = decode_jwt(token);
-  emscripten::val o = emscripten::val::object();
-  o.set("error", r.error == Errc::kOk ? std::string() : std::string(errc_name(r.error)));
-  o.set("reason", std::string(r.reason));
-  o.set("expMs", r.claims.exp_ms ? emscripten::val(*r.claims.exp_ms) : emscripten::val::null());
-  return o;
+         rt_sse_live_streams() + live_optimize_objects() + live_pools();
 }
 
 }  // namespace realtime::web
 
 EMSCRIPTEN_BINDINGS(realtime_support) {
   emscripten::function("_liveHandles", &realtime::web::live_handles);
-  emscripten::function("_decodeJwt", &realtime::web::decode_jwt_claims);
   // Bytes of WebAssembly memory (it only grows): for tests that bound memory under a flood.
   emscripten::function(
       "_heapBytes", +[]() { return static_cast<double>(emscripten_get_heap_size()); });

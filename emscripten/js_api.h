@@ -73,5 +73,9 @@ class TypeRegistry {
 int live_handles();
 int live_sse_clients();
 int live_ws_clients();
+// Live _MessageBatcher / _MessageThrottler / _EventBus objects (optimize_bindings.cpp).
+int live_optimize_objects();
+// Live _ConnectionPool objects (emscripten/pool_bindings.cpp).
+int live_pools();
 
 }  // namespace realtime::web

@@ -1,6 +1,7 @@
 #include "envelope.h"
 
 #include <charconv>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <nlohmann/json.hpp>
@@ -218,11 +219,7 @@ class Scanner {
 
 std::optional<double> parse_number(std::string_view raw) {
   if (raw.empty() || !(raw[0] == '-' || is_digit(raw[0]))) return std::nullopt;
-  char buf[64];
-  if (raw.size() >= sizeof buf) return std::nullopt;
-  std::memcpy(buf, raw.data(), raw.size());
-  buf[raw.size()] = '\0';
-  return std::strtod(buf, nullptr);
+  return std::strtod(std::string(raw).c_str(), nullptr);
 }
 
 std::string json_string(std::string_view s) {
@@ -265,15 +262,15 @@ DecodeResult decode_envelope(std::string_view text, const DecodeLimits& limits, 
       bool key_escaped = false;
       if (sc.peek() != '"') return {Errc::kNotJson, sc.pos()};
       if (Errc e = sc.scan_string(&key_escaped); e != Errc::kOk) return {e, sc.pos()};
-      // Keys are compared unescaped, as JSON.parse sees them: "t\u0079pe" IS the type field (else
-      // the C++ router and the JS view of the same frame would disagree on type and payload).
-      std::string key_storage;
+      // The raw key is the key unless it holds escapes ("\u0074ype" is "type", as for any JSON
+      // parser); only then is it unescaped.
       std::string_view key = text.substr(key_start + 1, sc.pos() - key_start - 2);
+      std::string unescaped_key;
       if (key_escaped) {
-        auto parsed =
-            nlohmann::json::parse(text.substr(key_start, sc.pos() - key_start), nullptr, false);
-        key_storage = parsed.is_string() ? parsed.get<std::string>() : std::string();
-        key = key_storage;
+        auto parsed = nlohmann::json::parse(text.substr(key_start, sc.pos() - key_start), nullptr,
+                                            false);
+        unescaped_key = parsed.is_string() ? parsed.get<std::string>() : std::string();
+        key = unescaped_key;
       }
       sc.skip_ws();
       if (!sc.consume(':')) return {Errc::kNotJson, sc.pos()};
@@ -295,6 +292,7 @@ DecodeResult decode_envelope(std::string_view text, const DecodeLimits& limits, 
         out.id = value;
       } else if (key == "timestamp") {
         out.timestamp = parse_number(value);
+        if (out.timestamp && !std::isfinite(*out.timestamp)) out.timestamp.reset();  // 1e400
       }
       sc.skip_ws();
       if (sc.consume(',')) continue;
@@ -347,10 +345,11 @@ std::string encode_envelope(const OutgoingEnvelope& message, double now_ms,
   out += json_string(message.id.empty() ? uuid_v4(random) : std::string(message.id));
   out += ",\"timestamp\":";
   double ts = message.timestamp.value_or(now_ms);
-  char buf[32];
-  auto whole = static_cast<long long>(ts);
-  if (static_cast<double>(whole) == ts) {
-    auto res = std::to_chars(buf, buf + sizeof buf, whole);
+  if (!std::isfinite(ts)) ts = now_ms;  // JSON has no NaN or Infinity
+  constexpr double kMaxExactInteger = 9007199254740992.0;  // 2^53
+  if (std::fabs(ts) < kMaxExactInteger && std::trunc(ts) == ts) {
+    char buf[32];
+    auto res = std::to_chars(buf, buf + sizeof buf, static_cast<long long>(ts));
     out.append(buf, res.ptr);
   } else {
     out += nlohmann::json(ts).dump();

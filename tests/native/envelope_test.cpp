@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <cmath>
+#include <limits>
 #include <string>
 
 namespace realtime {
@@ -134,6 +136,36 @@ TEST(Envelope, EncodeKeepsGivenIdAndTimestampAndEscapes) {
   EXPECT_TRUE(j["payload"].is_null());
   EXPECT_EQ(j["id"], "my-id");
   EXPECT_DOUBLE_EQ(j["timestamp"].get<double>(), 5.5);
+}
+
+TEST(Envelope, LongNumericTimestampIsKept) {
+  Envelope env;
+  std::string ts = "1" + std::string(70, '0') + ".5";
+  ASSERT_EQ(decode(R"({"type":"a","timestamp":)" + ts + "}", env), Errc::kOk);
+  ASSERT_TRUE(env.timestamp.has_value());
+  EXPECT_DOUBLE_EQ(*env.timestamp, 1e70);
+}
+
+TEST(Envelope, EscapedKeysAreTheKeysTheySpell) {
+  Envelope env;
+  ASSERT_EQ(decode(R"({"\u0074ype":"a","p\u0061yload":[1]})", env), Errc::kOk);
+  EXPECT_EQ(env.type, "a");
+  EXPECT_EQ(env.payload, "[1]");
+  // The last "type" wins, as in JSON.parse: here it is a number.
+  EXPECT_EQ(decode(R"({"type":"a","\u0074ype":1})", env), Errc::kTypeNotString);
+}
+
+TEST(Envelope, EncodeHugeOrNonFiniteTimestampsWithoutUndefinedBehaviour) {
+  for (double ts : {1e300, -1e25, 9007199254740993.0}) {
+    std::string text = encode_envelope({.type = "t", .timestamp = ts}, 5, counter_random);
+    auto j = nlohmann::json::parse(text, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << text;
+    EXPECT_DOUBLE_EQ(j["timestamp"].get<double>(), ts);
+  }
+  for (double ts : {std::numeric_limits<double>::infinity(), std::nan("")}) {
+    std::string text = encode_envelope({.type = "t", .timestamp = ts}, 5, counter_random);
+    EXPECT_EQ(nlohmann::json::parse(text)["timestamp"], 5) << text;
+  }
 }
 
 TEST(Envelope, UuidsDiffer) {

@@ -6,6 +6,48 @@ export { WebSocketManager, WS_DEFAULTS } from './websocket-manager.js';
 export type { CloseEvent, DropEvent, ManagerEvents, WebSocketConfig, WebSocketMessage } from './websocket-manager.js';
 export { ServerSentEventsManager, SSE_DEFAULTS } from './sse-manager.js';
 export type { EventSourceConstructor, SSEConfig, SSEEvent, SSEManagerEvents } from './sse-manager.js';
+export { MessageBatcher, createFrameBatcher, FRAME_FALLBACK_MS } from './message-batcher.js';
+export type { BatchingConfig, BatchPriority } from './message-batcher.js';
+export { MessageThrottler } from './message-throttler.js';
+export { RealtimeEventBus, eventBus, EVENT_BUS_REPLAY_COUNT } from './event-bus.js';
+export type { PublishedEvent, RealtimeEvent } from './event-bus.js';
+export { selectRealtimeTechnology, technologies } from './select-technology.js';
+export type {
+  RealtimeRequirements,
+  RealtimeTechnology,
+  RealtimeTechnologyName,
+} from './select-technology.js';
+export {
+  RealtimeConnectionPool,
+  connectionPool,
+  connectionKey,
+  POOL_DEFAULTS,
+} from './connection-pool.js';
+export type {
+  AcquireOptions,
+  ConnectionPoolConfig,
+  ConnectionType,
+  PoolCloseReason,
+  PoolEvents,
+  PoolLease,
+  RealtimeConnection,
+} from './connection-pool.js';
+export {
+  ConnectionStore,
+  FeedStore,
+  SubscriptionStore,
+  hookConnectionState,
+} from './connection-store.js';
+export type {
+  ConnectionSnapshot,
+  DeliveryOptions,
+  FeedSnapshot,
+  HookConnectionState,
+  StoreOptions,
+  SubscriptionSnapshot,
+} from './connection-store.js';
+export { ConnectionRegistry } from './connection-registry.js';
+export type { RegistrySnapshot } from './connection-registry.js';
 export type { AuthEvent, PayloadCodec } from './websocket-manager.js';
 export { SecureWebSocketManager } from './secure-websocket-manager.js';
 export type { AuthConfig, SecureWebSocketConfig, TokenTransport } from './secure-websocket-manager.js';

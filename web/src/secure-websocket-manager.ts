@@ -12,12 +12,14 @@
 //   moment — as a Sec-WebSocket-Protocol entry (default), in a first {type:'auth'} message, or
 //   in the query string. When the token is expired (or was rejected), the wrapper returns a
 //   placeholder socket that opens the real one only once a refresh has completed.
-// - The JWT is decoded by the C++ decoder (src/jwt.h, strict base64url); `exp` schedules a
-//   refresh `refreshThreshold` before expiry (an unref'd timer, cleared on disconnect/dispose).
+// - The JWT is decoded strictly (web/src/jwt.ts: the rules of the C++ src/jwt.h, strict
+//   base64url); `exp` schedules a refresh `refreshThreshold` before expiry (an unref'd timer,
+//   cleared on disconnect/dispose).
 // - A close with 4001/4401 gets ONE refresh and immediate retry (the native session's
 //   AuthRetryPolicy); a second rejection is an 'error' 'unauthorized' and the state 'closed'.
 // - The token never appears in an error, a log line or an event.
 import { RealtimeError } from './errors.js';
+import { decodeJwt } from './jwt.js';
 import {
   type RealtimeModule,
   type WebSocketConstructor,
@@ -69,12 +71,6 @@ const SUBPROTOCOL_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const JWT_LIKE = /[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
 
 type Timer = ReturnType<typeof setTimeout>;
-
-interface DecodedJwt {
-  error: string;
-  reason: string;
-  expMs: number | null;
-}
 
 /**
  * Stands in for a socket while a token refresh completes, then opens the real one and forwards
@@ -268,7 +264,6 @@ export class SecureWebSocketManager extends WebSocketManager {
   }
 
   private async fetchToken(): Promise<string> {
-    const mod = await loadRuntime();
     let lastError: unknown;
     for (let attempt = 0; attempt <= this.auth.maxRetries; attempt++) {
       if (attempt > 0) await this.backoff(attempt);
@@ -279,7 +274,7 @@ export class SecureWebSocketManager extends WebSocketManager {
         lastError = err;
         continue;
       }
-      this.accept(mod, token);
+      this.accept(token);
       return token as string;
     }
     throw new RealtimeError(
@@ -289,11 +284,11 @@ export class SecureWebSocketManager extends WebSocketManager {
   }
 
   // Validates and installs a token; throws a RealtimeError that never contains it.
-  private accept(mod: RealtimeModule, token: unknown): void {
+  private accept(token: unknown): void {
     if (typeof token !== 'string') {
       throw new RealtimeError('malformed_token', 'tokenProvider did not return a string');
     }
-    const claims = (mod._decodeJwt as (t: string) => DecodedJwt)(token);
+    const claims = decodeJwt(token);
     if (claims.error) {
       throw new RealtimeError(claims.error, `token from tokenProvider: ${claims.reason}`);
     }

@@ -1,0 +1,514 @@
+// The consumer test (issue 4): what someone who runs `npm install realtime-wasm` in a fresh
+// Vite + React + TypeScript app gets. It packs this package, writes such an app in a temp folder,
+// installs the tarball with react, react-dom and vite, type-checks and builds it with a vite.config
+// that says nothing about realtime-wasm, serves the build under a strict CSP (no eval, no inline
+// script) with a ws server on the same port, and opens it in headless Chromium: the page must
+// render a message pushed by that server and an echo of what it sent, with no console error and
+// no CSP violation. Then the same app, unchanged, under the vite dev server (dependency
+// pre-bundling moves the glue: the .wasm must still be found). It also reports the gzip sizes of
+// the .wasm and the JS, and holds wasm + glue to a budget.
+//
+// Needs: dist/ (built here only when missing), network access to the npm registry (or a warm npm
+// cache), Chromium (/usr/bin/chromium, or CHROMIUM_PATH) and playwright-core. Anything missing is
+// a failure that says what is missing, never a skip. RT_KEEP_CONSUMER=1 keeps the temp app folder
+// (it is always kept when the test fails).
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { test } from 'node:test';
+
+import { WebSocketServer } from 'ws';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CSP = "script-src 'self' 'wasm-unsafe-eval'";
+const GZIP_BUDGET = 80_000;  // bytes of wasm + glue JS, gzip -9: the target of issue 4
+const GREETING = 'hello from the local server';
+
+/** Runs a command; rejects with its output tail and the reason when it fails or times out. */
+function run(cmd, args, { cwd, env = process.env, timeoutMs, what }) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${what}: timed out after ${timeoutMs / 1000} s ` +
+        `(\`${cmd} ${args.join(' ')}\` in ${cwd})\n${out.slice(-4000)}`));
+    }, timeoutMs);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(new Error(`${what}: could not run ${cmd}: ${e.message}`));
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(out);
+      else reject(new Error(`${what}: \`${cmd} ${args.join(' ')}\` exited with ${code ?? signal}` +
+        ` in ${cwd}\n${out.slice(-4000)}`));
+    });
+  });
+}
+
+/** The environment for npm in the app folder: without what `npm test` sets about this package
+ * (npm_config_local_prefix, npm_package_*, …), so that the nested npm sees only the app. */
+function appNpmEnv() {
+  const env = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    const key = k.toLowerCase();
+    if (key.startsWith('npm_package_') || key.startsWith('npm_lifecycle_') ||
+        key === 'npm_config_local_prefix' || key === 'npm_config_prefix' || key === 'init_cwd') {
+      continue;
+    }
+    env[k] = v;
+  }
+  return env;
+}
+
+/** Rejects with `message` if `promise` has not settled within `ms`. */
+function within(ms, message, promise) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${message} (no result within ${ms / 1000} s)`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+const gz = (bytes) => gzipSync(bytes, { level: 9 }).length;
+const kB = (n) => `${(n / 1000).toFixed(1)} kB`;  // 1000 bytes, as vite and npm count
+
+// ---- the app the test writes: a minimal Vite + React + TypeScript project ----
+
+function appFiles({ tarball, useHooks }) {
+  const pkg = {
+    name: 'consumer-app',
+    private: true,
+    version: '0.0.0',
+    type: 'module',
+    scripts: { build: 'tsc --noEmit && vite build' },
+    dependencies: {
+      'realtime-wasm': `file:${tarball}`,
+      react: '^19.0.0',
+      'react-dom': '^19.0.0',
+    },
+    devDependencies: {
+      '@types/react': '^19.0.0',
+      '@types/react-dom': '^19.0.0',
+      '@vitejs/plugin-react': '^6.0.0',
+      typescript: '^5.9.0',
+      vite: '^8.0.0',
+    },
+  };
+  const tsconfig = {
+    compilerOptions: {
+      target: 'ES2022',
+      lib: ['ES2022', 'DOM', 'DOM.Iterable'],
+      module: 'ESNext',
+      moduleResolution: 'bundler',
+      jsx: 'react-jsx',
+      strict: true,
+      noEmit: true,
+      skipLibCheck: false,
+      isolatedModules: true,
+      types: [],
+    },
+    include: ['src'],
+  };
+  // Nothing realtime-wasm-specific: this is the config `npm create vite` writes for React.
+  const viteConfig = `import { defineConfig } from 'vite';
+import react from '@vitejs/plugin-react';
+
+export default defineConfig({
+  plugins: [react()],
+});
+`;
+  const html = `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="UTF-8" />
+    <meta name="viewport" content="width=device-width, initial-scale=1.0" />
+    <link rel="icon" type="image/svg+xml" href="/icon.svg" />
+    <title>realtime-wasm consumer</title>
+  </head>
+  <body>
+    <div id="root"></div>
+    <script type="module" src="/src/main.tsx"></script>
+  </body>
+</html>
+`;
+  const icon = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16">' +
+    '<circle cx="8" cy="8" r="7" fill="#2a6"/></svg>\n';
+  const render = `
+  return (
+    <main style={{ fontFamily: 'sans-serif', padding: 24 }}>
+      <h1>realtime-wasm in a Vite + React app</h1>
+      <p>
+        state: <b id="state">{state}</b>
+      </p>
+      <p>
+        from the server: <b id="greeting">{greeting ?? '…'}</b>
+      </p>
+      <p>
+        echo of what this page sent: <b id="echo">{echo ?? '…'}</b>
+      </p>
+    </main>
+  );`;
+  const withHooks = `import { StrictMode, useEffect, useState } from 'react';
+import { createRoot } from 'react-dom/client';
+import { useWebSocket } from 'realtime-wasm/react';
+
+// The server's ws endpoint: the same host by default, or ?ws=… (the dev-server check uses that).
+const url = new URLSearchParams(location.search).get('ws') ??
+  \`\${location.protocol === 'https:' ? 'wss' : 'ws'}://\${location.host}/realtime\`;
+const text = (p: unknown) => String((p as { text?: unknown } | null)?.text);
+
+function App() {
+  const { subscribe, sendMessage, connectionState, isConnected } = useWebSocket({ url });
+  const [greeting, setGreeting] = useState<string | null>(null);
+  const [echo, setEcho] = useState<string | null>(null);
+  const state: string = connectionState;
+  useEffect(() => subscribe('greeting', (p) => setGreeting(text(p))), [subscribe]);
+  useEffect(() => subscribe('echo', (p) => setEcho(text(p))), [subscribe]);
+  useEffect(() => {
+    if (isConnected) sendMessage({ type: 'hello', payload: { text: 'hi from the page' } });
+  }, [isConnected, sendMessage]);
+${render}
+}
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);
+`;
+  const withManager = `import { StrictMode, useEffect, useState } from 'react';
+import { createRoot } from 'react-dom/client';
+import { WebSocketManager } from 'realtime-wasm';
+
+// The server's ws endpoint: the same host by default, or ?ws=… (the dev-server check uses that).
+const url = new URLSearchParams(location.search).get('ws') ??
+  \`\${location.protocol === 'https:' ? 'wss' : 'ws'}://\${location.host}/realtime\`;
+const text = (p: unknown) => String((p as { text?: unknown } | null)?.text);
+
+function App() {
+  const [state, setState] = useState<string>('idle');
+  const [greeting, setGreeting] = useState<string | null>(null);
+  const [echo, setEcho] = useState<string | null>(null);
+  useEffect(() => {
+    const manager = new WebSocketManager({ url });
+    const offs = [
+      manager.on('state', ({ newState }) => setState(newState)),
+      manager.on('error', (e) => console.error('realtime-wasm error', e.code, e.message)),
+      manager.subscribe('greeting', (p) => setGreeting(text(p))),
+      manager.subscribe('echo', (p) => setEcho(text(p))),
+    ];
+    manager
+      .connect()
+      .then(() => manager.send({ type: 'hello', payload: { text: 'hi from the page' } }))
+      .catch((e: { code?: string }) => {
+        if (e.code !== 'disposed') setState(\`failed: \${e.code}\`);
+      });
+    return () => {
+      for (const off of offs) off();
+      manager.dispose();
+    };
+  }, []);
+${render}
+}
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);
+`;
+  return {
+    'package.json': JSON.stringify(pkg, null, 2) + '\n',
+    'tsconfig.json': JSON.stringify(tsconfig, null, 2) + '\n',
+    'vite.config.ts': viteConfig,
+    'index.html': html,
+    'src/main.tsx': useHooks ? withHooks : withManager,
+    'public/icon.svg': icon,
+  };
+}
+
+// ---- serving the built app: static files + a ws server on the same port ----
+
+const MIME = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.svg': 'image/svg+xml',
+  '.json': 'application/json',
+  '.ico': 'image/x-icon',
+};
+
+async function serve(dir) {
+  const requests = [];
+  const server = createServer(async (req, res) => {
+    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    const file = normalize(join(dir, path === '/' ? 'index.html' : path));
+    requests.push(path);
+    if (!file.startsWith(dir + sep)) {
+      res.writeHead(403).end();
+      return;
+    }
+    try {
+      const body = await readFile(file);
+      const type = MIME[extname(file)] ?? 'application/octet-stream';
+      const headers = { 'Content-Type': type, 'Cache-Control': 'no-store' };
+      if (type.startsWith('text/html')) headers['Content-Security-Policy'] = CSP;
+      res.writeHead(200, headers).end(body);
+    } catch {
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
+    }
+  });
+  const wss = new WebSocketServer({ server, path: '/realtime' });
+  const received = [];
+  wss.on('connection', (socket) => {
+    const send = (type, payload) => socket.send(JSON.stringify({ type, payload }));
+    send('greeting', { text: GREETING });
+    socket.on('message', (data) => {
+      const msg = JSON.parse(String(data));
+      received.push(msg);
+      if (msg.type === 'hello') send('echo', { text: `echo: ${msg.payload?.text}` });
+    });
+  });
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  return {
+    origin: `http://127.0.0.1:${server.address().port}`,
+    requests,
+    received,
+    async close() {
+      for (const c of wss.clients) c.terminate();
+      await new Promise((resolve) => wss.close(resolve));
+      await new Promise((resolve) => {
+        server.close(resolve);
+        server.closeAllConnections();  // Chromium's keep-alive connections would hold it open
+      });
+    },
+  };
+}
+
+/** Opens the app in `page` and waits for the pushed message and the echo to be rendered.
+ * Returns the page's problems (console errors and warnings, page errors, failed requests) and the
+ * responses it got. On failure, saves artifacts/consumer-failed.png and says what the page shows. */
+async function openApp(page, url, server, what) {
+  const problems = [];
+  const responses = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') {
+      problems.push(`console.${m.type()}: ${m.text()} (${m.location().url || 'no url'})`);
+    }
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+  page.on('response', (r) => responses.push(
+    { url: r.url(), status: r.status(), type: r.headers()['content-type'] }));
+  const response = await page.goto(url, { waitUntil: 'load', timeout: 20_000 });
+  assert.equal(response.status(), 200, `${what}: GET ${url}`);
+  try {
+    await page.locator('#greeting', { hasText: GREETING }).waitFor({ timeout: 20_000 });
+    await page.locator('#echo', { hasText: 'echo: hi from the page' }).waitFor({ timeout: 10_000 });
+  } catch (e) {
+    const text = await page.locator('body').innerText().catch(() => '(unreadable)');
+    await page.screenshot({ path: join(root, 'artifacts/consumer-failed.png') }).catch(() => {});
+    assert.fail(`${what} did not show the server's message and the echo: ${e.message}\n` +
+      `page text: ${text}\nproblems: ${problems.join('\n') || 'none'}\n` +
+      `requests to the test server: ${server.requests.join(' ')}`);
+  }
+  return { response, problems, responses };
+}
+
+// ---- the test ----
+
+const needsBuild = !existsSync(join(root, 'dist/index.js')) ||
+  !existsSync(join(root, 'dist/wasm/realtime_wasm.wasm'));
+
+test('a fresh Vite + React + TypeScript app installs, builds and runs the packed tarball',
+  { timeout: (needsBuild ? 600_000 : 0) + 180_000 }, async (t) => {
+    const started = Date.now();
+    const lap = (what) => t.diagnostic(`${what}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+    // Preconditions, checked first so that a missing one fails at once with the reason.
+    assert.ok(existsSync(CHROMIUM),
+      `Chromium is missing at ${CHROMIUM}: run scripts/setup.sh (apt-get install chromium) ` +
+      'or set CHROMIUM_PATH to a Chromium binary');
+    let chromium;
+    try {
+      ({ chromium } = await import('playwright-core'));
+    } catch (e) {
+      assert.fail(`playwright-core is not installed (npm ci installs it): ${e.message}`);
+    }
+
+    // 1. The package: dist/ is built by scripts/test.sh before the JS tests; build only if missing.
+    if (needsBuild) {
+      t.diagnostic('dist/ is missing: running scripts/build.sh');
+      await run('bash', ['scripts/build.sh'], { cwd: root, timeoutMs: 600_000, what: 'build' });
+      lap('build');
+    }
+    const work = await mkdtemp(join(tmpdir(), 'rt-consumer-'));
+    await mkdir(join(root, 'artifacts'), { recursive: true });
+    await rm(join(root, 'artifacts/consumer-failed.png'), { force: true });
+    let server;
+    let context;
+    let dev;
+    let passed = false;
+    t.after(async () => {
+      dev?.kill();
+      await context?.close();  // before its profile folder goes
+      await server?.close();
+      if (passed && !process.env.RT_KEEP_CONSUMER) await rm(work, { recursive: true, force: true });
+      else console.error(`consumer test: the app and its build are kept in ${work} for a look`);
+    });
+    const packDir = join(work, 'pack');
+    await mkdir(packDir);
+    const packed = JSON.parse(await run(
+      'npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', packDir],
+      { cwd: root, timeoutMs: 60_000, what: 'npm pack' }));
+    const files = packed[0].files.map((f) => f.path);
+    for (const f of ['package.json', 'dist/index.js', 'dist/index.d.ts',
+      'dist/wasm/realtime_wasm.mjs', 'dist/wasm/realtime_wasm.wasm']) {
+      assert.ok(files.includes(f), `the tarball lacks ${f}; it has ${files.join(', ')}`);
+    }
+    const useHooks = files.includes('dist/react/index.js');
+    const tarball = join(packDir, packed[0].filename);
+    lap(`npm pack (${kB(packed[0].size)}, ${files.length} files)`);
+
+    // 2. The app, written as a person would, and installed from the registry (or npm's cache).
+    const app = join(work, 'app');
+    for (const [name, text] of Object.entries(appFiles({ tarball, useHooks }))) {
+      await mkdir(join(app, name, '..'), { recursive: true });
+      await writeFile(join(app, name), text);
+    }
+    t.diagnostic(`app in ${app}, using ${useHooks ? "useWebSocket from 'realtime-wasm/react'"
+      : "WebSocketManager from 'realtime-wasm' (no realtime-wasm/react in the tarball yet)"}`);
+    const env = appNpmEnv();
+    // npm's own retries would outlast the timeout on an unreachable registry: fewer and shorter,
+    // so that npm's error (ECONNREFUSED, ENOTFOUND, …) is what the failure shows.
+    await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error',
+      '--fetch-retries=1', '--fetch-retry-mintimeout=1000', '--fetch-retry-maxtimeout=5000',
+      '--fetch-timeout=30000'],
+      { cwd: app, env, timeoutMs: 120_000,
+        what: 'npm install in the app (needs the npm registry or a warm npm cache)' });
+    lap('npm install');
+
+    // 3. Type-check (the package's .d.ts as a consumer sees them), then `vite build`.
+    const bin = (name) => join(app, 'node_modules/.bin', name);
+    await run(bin('tsc'), ['--noEmit', '-p', '.'], { cwd: app, env, timeoutMs: 60_000,
+      what: 'tsc on the app (types of realtime-wasm as a consumer sees them)' });
+    lap('tsc');
+    const buildLog = await run(bin('vite'), ['build'], { cwd: app, env, timeoutMs: 90_000,
+      what: 'vite build with no extra configuration' });
+    lap('vite build');
+    const out = join(app, 'dist');
+    const assets = await readdir(join(out, 'assets'));
+    const wasmAssets = assets.filter((f) => f.endsWith('.wasm'));
+    const jsAssets = assets.filter((f) => f.endsWith('.js'));
+    assert.equal(wasmAssets.length, 1,
+      `vite build should emit the .wasm as an asset; dist/assets has ${assets.join(', ')}\n${buildLog}`);
+    const indexHtml = await readFile(join(out, 'index.html'), 'utf8');
+    assert.doesNotMatch(indexHtml, /<script(?![^>]*\bsrc=)[^>]*>/,
+      'the built index.html must have no inline script (it could not run under the CSP)');
+
+    // 4. Sizes, gzip -9: the package's wasm + glue, and what the app ships.
+    const pkgWasm = await readFile(join(root, 'dist/wasm/realtime_wasm.wasm'));
+    const pkgGlue = await readFile(join(root, 'dist/wasm/realtime_wasm.mjs'));
+    const appWasm = await readFile(join(out, 'assets', wasmAssets[0]));
+    assert.ok(appWasm.equals(pkgWasm), 'the app ships the package\'s .wasm unchanged');
+    let appJsRaw = 0;
+    let appJsGz = 0;
+    for (const f of jsAssets) {
+      const bytes = await readFile(join(out, 'assets', f));
+      appJsRaw += bytes.length;
+      appJsGz += gz(bytes);
+    }
+    const sizes = {
+      wasm: gz(pkgWasm),
+      glue: gz(pkgGlue),
+    };
+    t.diagnostic(`gzip -9 sizes: realtime_wasm.wasm ${kB(sizes.wasm)} (raw ${kB(pkgWasm.length)}), ` +
+      `realtime_wasm.mjs ${kB(sizes.glue)} (raw ${kB(pkgGlue.length)}), ` +
+      `together ${kB(sizes.wasm + sizes.glue)} (budget ${kB(GZIP_BUDGET)}); ` +
+      `app JS (${jsAssets.join(', ')}, React included) ${kB(appJsGz)} (raw ${kB(appJsRaw)})`);
+    assert.ok(sizes.wasm + sizes.glue <= GZIP_BUDGET,
+      `wasm + glue is ${kB(sizes.wasm + sizes.glue)} gzip, over the ${kB(GZIP_BUDGET)} budget`);
+
+    // 5. Serve it under the strict CSP and open it in Chromium.
+    server = await serve(out);
+    const profile = join(work, 'chromium-profile');
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+        '--disable-component-update', '--no-first-run', '--disable-quic', '--disable-sync'],
+      viewport: { width: 900, height: 420 },
+      timeout: 30_000,
+    }).catch((e) => assert.fail(`Chromium (${CHROMIUM}) did not start: ${e.message}`));
+    // Records every CSP violation in the page, whether or not Chromium also logs it.
+    await context.addInitScript(() => {
+      window.__cspViolations = [];
+      document.addEventListener('securitypolicyviolation', (e) => {
+        window.__cspViolations.push(`${e.violatedDirective} blocked ${e.blockedURI || 'inline'}`);
+      });
+    });
+    const page = context.pages()[0] ?? await context.newPage();
+    const built = await openApp(page, `${server.origin}/`, server, 'the built app');
+    assert.equal(built.response.headers()['content-security-policy'], CSP);
+    assert.equal(await page.locator('#state').innerText(), useHooks ? 'connected' : 'open');
+    assert.ok(server.requests.some((p) => p.endsWith('.wasm')), 'the page fetched the .wasm');
+    assert.deepEqual(server.received.filter((m) => m.type === 'hello').map((m) => m.payload),
+      [{ text: 'hi from the page' }]);
+    await page.screenshot({ path: join(root, 'artifacts/consumer.png') });
+    assert.deepEqual(built.problems, [], 'console errors, warnings or failed requests on the page');
+    assert.deepEqual(await page.evaluate(() => window.__cspViolations), [],
+      'CSP violations on the page');
+    // The control: the CSP is in force and the listener sees violations, so "none" above means
+    // none. (page.evaluate itself is exempt from the page's CSP, so the probe is a script element.)
+    await page.addScriptTag({ content: 'window.__inlineRan = true;' }).catch(() => {});
+    assert.equal(await page.evaluate(() => window.__inlineRan), undefined,
+      'an inline script must not run under the CSP');
+    await page.waitForFunction(() => window.__cspViolations.length > 0, null, { timeout: 5_000 })
+      .catch(() => assert.fail('the blocked inline script raised no securitypolicyviolation event'));
+    assert.match((await page.evaluate(() => window.__cspViolations))[0], /^script-src/);
+    lap('the built app, served under the CSP, shows the pushed message and the echo');
+
+    // 6. `vite` (the dev server: dependency pre-bundling, no CSP) with the same app, unchanged.
+    dev = spawn(bin('vite'), ['--host', '127.0.0.1', '--port', '0'],
+      { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const devOrigin = await within(30_000, 'the vite dev server did not print its URL',
+      new Promise((resolve, reject) => {
+        let log = '';
+        const onData = (d) => {
+          log += String(d).replace(/\x1b\[[0-9;]*m/g, '');
+          const m = /Local:\s+(http:\/\/127\.0\.0\.1:\d+)\//.exec(log);
+          if (m) resolve(m[1]);
+        };
+        dev.stdout.on('data', onData);
+        dev.stderr.on('data', onData);
+        dev.once('exit', (code) => reject(new Error(`vite dev server exited (${code}):\n${log}`)));
+      }));
+    const devPage = await context.newPage();
+    const wsUrl = `${server.origin.replace('http:', 'ws:')}/realtime`;
+    const devRun = await openApp(devPage, `${devOrigin}/?ws=${encodeURIComponent(wsUrl)}`, server,
+      'the app under the vite dev server');
+    const devWasm = devRun.responses.filter((r) => r.url.endsWith('.wasm'));
+    assert.equal(devWasm.length, 1, `the dev page fetched the .wasm once: ${JSON.stringify(devWasm)}`);
+    assert.deepEqual([devWasm[0].status, devWasm[0].type], [200, 'application/wasm'], devWasm[0].url);
+    assert.deepEqual(devRun.problems, [], 'console errors, warnings or failed requests (dev server)');
+    lap('the app under the vite dev server shows the pushed message and the echo');
+
+    passed = true;
+    lap('done');
+  });

@@ -1,0 +1,116 @@
+// Owns one embind object for a public TS class: creates it once the runtime has loaded (starting
+// the load on first use, never at import), queues work until then, and frees it on dispose — or,
+// as a safety net, when the public object is garbage-collected.
+import { type RealtimeModule, deleteLater, loadRuntime, runtimeIfLoaded } from './runtime.js';
+
+export interface Deletable {
+  delete(): void;
+}
+
+const finalizer =
+  typeof FinalizationRegistry === 'function'
+    ? new FinalizationRegistry<() => void>((release) => release())
+    : null;
+
+export class NativeOwner<N extends Deletable> {
+  private obj: N | null = null;
+  private ops: Array<(native: N) => void> = [];
+  private loading = false;
+  private draining = false;
+  private disposed = false;
+
+  /**
+   * @param owner the public object whose collection frees the native one
+   * @param make creates the native object (the runtime is loaded)
+   * @param onCreate called right after creation, before the queued ops run
+   */
+  constructor(
+    private readonly owner: object,
+    private readonly make: (mod: RealtimeModule) => N,
+    private readonly onCreate?: (native: N) => void,
+  ) {}
+
+  /** The native object, created now if the runtime has loaded; else null (and a load starts). */
+  get(): N | null {
+    if (this.obj || this.disposed) return this.obj;
+    const mod = runtimeIfLoaded();
+    if (mod) {
+      this.create(mod);
+      return this.obj;
+    }
+    this.startLoad();
+    return null;
+  }
+
+  /** The native object if it exists (never creates it, never starts a load). */
+  current(): N | null {
+    return this.obj;
+  }
+
+  /** Runs `op` now when the native object exists, else once it does (queued ops keep order). */
+  run(op: (native: N) => void): void {
+    if (this.disposed) return;
+    const native = this.ops.length === 0 && !this.draining ? this.get() : null;
+    if (native) op(native);
+    else this.ops.push(op);
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  /** Frees the native object and drops queued work. Idempotent. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.ops = [];
+    if (this.obj) {
+      finalizer?.unregister(this);
+      deleteLater(this.obj);
+      this.obj = null;
+    }
+  }
+
+  private startLoad(): void {
+    if (this.loading) return;
+    this.loading = true;
+    loadRuntime().then(
+      (mod) => {
+        this.loading = false;
+        if (!this.disposed && !this.obj) this.create(mod);
+      },
+      (err: unknown) => {
+        // Queued work stays queued; the next use retries the load.
+        this.loading = false;
+        console.error('realtime-wasm: could not load the runtime', err);
+      },
+    );
+  }
+
+  private create(mod: RealtimeModule): void {
+    const native = this.make(mod);
+    this.obj = native;
+    finalizer?.register(this.owner, () => native.delete(), this);
+    this.onCreate?.(native);
+    // Work queued before the load, in order; ops queued meanwhile go to the end of the line.
+    this.draining = true;
+    try {
+      for (let i = 0; i < this.ops.length && this.obj; i++) {
+        try {
+          this.ops[i]!(native);
+        } catch (err) {
+          console.error('realtime-wasm: a callback threw', err);
+        }
+      }
+    } finally {
+      this.draining = false;
+      this.ops = [];
+    }
+  }
+}
+
+/** The clock of the batcher and throttler: monotonic milliseconds. */
+export const monotonicNow: () => number =
+  typeof performance === 'object' && typeof performance.now === 'function'
+    ? () => performance.now()
+    : () => Date.now();
