@@ -68,7 +68,7 @@ const DEFAULT_PROTOCOL = 'realtime.v1';
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;  // setTimeout fires at once for longer delays
 // RFC 7230 tchar: what a Sec-WebSocket-Protocol value may contain.
 const SUBPROTOCOL_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const JWT_LIKE = /[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
+const JWT_LIKE = /[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*/g;  // not hostnames
 
 type Timer = ReturnType<typeof setTimeout>;
 
