@@ -2,6 +2,7 @@
 // the live-handle count that leak tests read.
 #include <emscripten/bind.h>
 #include <emscripten/eventloop.h>
+#include <emscripten/heap.h>
 
 #include "errc.h"
 #include "js_api.h"
@@ -45,13 +46,16 @@ int TypeRegistry::find(std::string_view type) const {
 
 int live_handles() {
   return live_ws_clients() + live_sse_clients() + g_live_timers + rt_ws_live_sockets() +
-         rt_sse_live_streams() + live_optimize_objects();
+         rt_sse_live_streams() + live_optimize_objects() + live_pools();
 }
 
 }  // namespace realtime::web
 
 EMSCRIPTEN_BINDINGS(realtime_support) {
   emscripten::function("_liveHandles", &realtime::web::live_handles);
+  // Bytes of WebAssembly memory (it only grows): for tests that bound memory under a flood.
+  emscripten::function(
+      "_heapBytes", +[]() { return static_cast<double>(emscripten_get_heap_size()); });
   emscripten::function("_errcName", +[](int code) {
     return std::string(realtime::errc_name(static_cast<realtime::Errc>(code)));
   });

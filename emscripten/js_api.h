@@ -8,8 +8,10 @@
 #include <unordered_map>
 
 extern "C" {
+// max_bytes: a text frame whose length alone proves it longer than this is not copied into the
+// heap; rt_ws_on_oversize reports it instead.
 std::uint32_t rt_ws_open(void* client, int handle, const char* url, std::size_t url_len,
-                         const char* protocols, std::size_t protocols_len);
+                         const char* protocols, std::size_t protocols_len, double max_bytes);
 void rt_ws_send(std::uint32_t socket, const char* data, std::size_t len);
 void rt_ws_close(std::uint32_t socket, int code, const char* reason, std::size_t len);
 void rt_ws_release(std::uint32_t socket);
@@ -73,5 +75,7 @@ int live_sse_clients();
 int live_ws_clients();
 // Live _MessageBatcher / _MessageThrottler / _EventBus objects (optimize_bindings.cpp).
 int live_optimize_objects();
+// Live _ConnectionPool objects (emscripten/pool_bindings.cpp).
+int live_pools();
 
 }  // namespace realtime::web

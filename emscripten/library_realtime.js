@@ -123,8 +123,9 @@ mergeInto(LibraryManager.library, {
 
   // Opens a WebSocket for the C++ client `client` (its pointer, passed back in callbacks).
   // Returns a socket id, or 0 when the socket cannot be created (bad URL, no WebSocket at all).
-  rt_ws_open__deps: ['$RT', 'rt_ws_on_open', 'rt_ws_on_message', 'rt_ws_on_close'],
-  rt_ws_open: function(client, handle, urlPtr, urlLen, protocolsPtr, protocolsLen) {
+  rt_ws_open__deps: ['$RT', 'rt_ws_on_open', 'rt_ws_on_message', 'rt_ws_on_close',
+                     'rt_ws_on_oversize', 'rt_ws_on_error'],
+  rt_ws_open: function(client, handle, urlPtr, urlLen, protocolsPtr, protocolsLen, maxBytes) {
     var url = RT.text(urlPtr, urlLen);
     var protocols = protocolsLen ? RT.text(protocolsPtr, protocolsLen).split(',') : undefined;
     var socket;
@@ -142,6 +143,10 @@ mergeInto(LibraryManager.library, {
     socket.onmessage = function(e) {
       var data = e.data;
       if (typeof data === 'string') {
+        // UTF-8 is never shorter than UTF-16 code units: such a frame is over the limit whatever
+        // it holds, so it is not copied into the heap (a hostile 100 MB frame would otherwise
+        // grow the wasm memory to 300 MB before C++ could say no).
+        if (data.length > maxBytes) return _rt_ws_on_oversize(client, id, data.length);
         var len = RT.stage(data);
         _rt_ws_on_message(client, id, RT.scratch, len, 1);
         RT.staged = null;
@@ -155,7 +160,17 @@ mergeInto(LibraryManager.library, {
       _rt_ws_on_close(client, id, e.code | 0, RT.scratch, len, e.wasClean ? 1 : 0);
       RT.staged = null;
     };
-    socket.onerror = function() {};  // a close event always follows
+    // A close event always follows. Where the socket says why (the `ws` package does, browsers
+    // do not), a reason we recognise becomes an error event: a server that sends invalid UTF-8
+    // or an over-long frame is reported as such, not only as a 1006 close. Only fixed texts are
+    // passed on: a foreign error message could hold the URL (and a token in it).
+    socket.onerror = function(e) {
+      var code = e && e.error && e.error.code;
+      var errc = code === 'WS_ERR_INVALID_UTF8' ? 7 : code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 5 : 0;
+      if (!errc || !RT.sockets[id]) return;
+      var p = RT.stageAll(['the WebSocket implementation failed the connection (' + code + ')']);
+      _rt_ws_on_error(client, id, errc, p[0], p[1]);
+    };
     return id;
   },
 
@@ -219,7 +234,7 @@ mergeInto(LibraryManager.library, {
   },
   // ---- Server-Sent Events: a fetch stream fed to the C++ parser, or the browser's EventSource ----
   rt_sse_open__deps: ['$RT', 'rt_sse_on_open', 'rt_sse_on_bytes', 'rt_sse_on_event', 'rt_sse_on_end',
-                      'rt_sse_on_retrying'],
+                      'rt_sse_on_retrying', 'rt_sse_on_oversize'],
   rt_sse_open__postset: "Module['rtSseListen'] = function(handle, type) { RT.sseListen(handle, type); };",
   rt_sse_open: function(client, handle, urlPtr, urlLen, idPtr, idLen) {
     var url = RT.text(urlPtr, urlLen);
@@ -242,12 +257,18 @@ mergeInto(LibraryManager.library, {
         RT.liveStreams--;
         return 0;
       }
+      var maxEventBytes = request.maxEventBytes;
       var deliver = function(e) {
-        var p = RT.stageAll([e.type, String(e.data), String(e.lastEventId || '')]);
+        var data = String(e.data);
+        if (data.length > maxEventBytes) {  // over the limit whatever it holds: not copied
+          var q = RT.stageAll([String(e.lastEventId || '')]);
+          return _rt_sse_on_oversize(client, id, q[0], q[1], data.length);
+        }
+        var p = RT.stageAll([e.type, data, String(e.lastEventId || '')]);
         _rt_sse_on_event(client, id, p[0], p[1], p[2], p[3], p[4], p[5]);
         RT.staged = null;
       };
-      var listening = {};
+      var listening = Object.create(null);  // event names are the server's: 'constructor' too
       RT.streams[id] = {
         handle: handle,
         close: function() { es.close(); },

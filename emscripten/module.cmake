@@ -5,11 +5,6 @@ add_executable(realtime_wasm ${RT_WEB_SOURCES})
 target_link_libraries(realtime_wasm PRIVATE realtime_core)
 target_include_directories(realtime_wasm PRIVATE "${CMAKE_SOURCE_DIR}/emscripten")
 set_target_properties(realtime_wasm PROPERTIES SUFFIX ".mjs")
-# Every inbound WebSocket frame passes through these two (rt_ws_on_message, the type lookup).
-if(CMAKE_BUILD_TYPE STREQUAL "Release")
-  set_source_files_properties("${CMAKE_SOURCE_DIR}/emscripten/ws_client.cpp"
-    "${CMAKE_SOURCE_DIR}/emscripten/host_support.cpp" PROPERTIES COMPILE_OPTIONS "${RT_HOT_PATH_OPTIONS}")
-endif()
 
 set(RT_LIBRARY_JS "${CMAKE_SOURCE_DIR}/emscripten/library_realtime.js")
 set(RT_LINK_BASE

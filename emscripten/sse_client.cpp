@@ -26,12 +26,15 @@ struct SseClientConfig {
   double maxReconnectInterval;
   bool reconnectJitter;
   double maxEventBytes;
+  double maxDepth;
 };
 
 class SseClient final : public SseHost {
  public:
   SseClient(int handle, const SseClientConfig& c)
-      : handle_(handle), session_(to_config(c), *this) {
+      : handle_(handle),
+        max_depth_(static_cast<std::uint32_t>(c.maxDepth)),
+        session_(to_config(c), *this) {
     ++g_live_sse_clients;
   }
   ~SseClient() override { --g_live_sse_clients; }
@@ -64,7 +67,16 @@ class SseClient final : public SseHost {
   void on_event(const SseEvent& e) override {
     int type_id = types_.find(e.type);
     if (type_id == 0 && !wildcard_) return;
-    bool is_json = validate_json(e.data, 128).error == Errc::kOk;
+    Errc json = validate_json(e.data, max_depth_).error;
+    if (json == Errc::kTooDeep) {
+      // Valid-looking JSON nested past the limit: not handed over as a string either (the
+      // subscriber expects the parsed value); an error, and the stream keeps serving.
+      std::string message(errc_message(json));
+      message += ": event '" + std::string(e.type.substr(0, 64)) + "' dropped";
+      rt_emit_http_error(handle_, static_cast<int>(json), message.data(), message.size(), 0);
+      return;
+    }
+    bool is_json = json == Errc::kOk;
     rt_emit_sse(handle_, type_id, e.type.data(), e.type.size(), e.data.data(), e.data.size(),
                 e.last_event_id.data(), e.last_event_id.size(), is_json ? 1 : 0);
   }
@@ -90,6 +102,7 @@ class SseClient final : public SseHost {
   }
 
   int handle_;
+  std::uint32_t max_depth_;
   Timer timer_;
   TypeRegistry types_;
   bool wildcard_ = false;
@@ -116,6 +129,11 @@ EMSCRIPTEN_KEEPALIVE void rt_sse_on_event(void* client, std::uint32_t stream, co
   static_cast<SseClient*>(client)->session().on_stream_event(stream, {type, type_len},
                                                              {data, data_len}, {id, id_len});
 }
+EMSCRIPTEN_KEEPALIVE void rt_sse_on_oversize(void* client, std::uint32_t stream, const char* id,
+                                             std::size_t id_len, double size) {
+  static_cast<SseClient*>(client)->session().on_stream_oversize(stream, {id, id_len},
+                                                                static_cast<std::size_t>(size));
+}
 EMSCRIPTEN_KEEPALIVE void rt_sse_on_end(void* client, std::uint32_t stream) {
   static_cast<SseClient*>(client)->session().on_stream_end(stream);
 }
@@ -134,7 +152,8 @@ EMSCRIPTEN_BINDINGS(realtime_sse) {
       .field("reconnectInterval", &SseClientConfig::reconnectInterval)
       .field("maxReconnectInterval", &SseClientConfig::maxReconnectInterval)
       .field("reconnectJitter", &SseClientConfig::reconnectJitter)
-      .field("maxEventBytes", &SseClientConfig::maxEventBytes);
+      .field("maxEventBytes", &SseClientConfig::maxEventBytes)
+      .field("maxDepth", &SseClientConfig::maxDepth);
   class_<SseClient>("_SseClient")
       .constructor<int, const SseClientConfig&>()
       .function("connect", &SseClient::connect)

@@ -32,6 +32,8 @@ struct WsClientConfig {
   double messageQueueSize;
   double maxMessageBytes;
   double maxDepth;
+  double authRetries;  // < 0: no auth-close policy (plain WebSocketManager)
+  double authRetryResetMs;
 };
 
 class WsClient final : public WsHost {
@@ -53,6 +55,9 @@ class WsClient final : public WsHost {
   int subscribe_type(const std::string& type) { return types_.subscribe(type); }
   void unsubscribe_type(const std::string& type) { types_.unsubscribe(type); }
   void set_wildcard(bool on) { wildcard_ = on; }
+  void set_preamble(const std::string& type, const std::string& payload_json) {
+    session_.set_open_preamble(type, payload_json);
+  }
   int ready_state() const { return session_.ready_state(); }
   std::string state() const { return std::string(ws_state_name(session_.state())); }
   emscripten::val stats() const {
@@ -81,7 +86,8 @@ class WsClient final : public WsHost {
       if (!joined.empty()) joined += ',';
       joined += p;
     }
-    return rt_ws_open(this, handle_, url.data(), url.size(), joined.data(), joined.size());
+    return rt_ws_open(this, handle_, url.data(), url.size(), joined.data(), joined.size(),
+                      static_cast<double>(session_.config().limits.max_message_bytes));
   }
   void send_text(std::uint32_t socket, const std::string& text) override {
     rt_ws_send(socket, text.data(), text.size());
@@ -143,6 +149,11 @@ class WsClient final : public WsHost {
     w.message_queue_size = static_cast<std::size_t>(c.messageQueueSize);
     w.limits.max_message_bytes = static_cast<std::size_t>(c.maxMessageBytes);
     w.limits.max_depth = static_cast<std::uint32_t>(c.maxDepth);
+    w.auth.enabled = c.authRetries >= 0;
+    if (w.auth.enabled) {
+      w.auth.retries = static_cast<std::uint32_t>(c.authRetries);
+      w.auth.reset_after_ms = c.authRetryResetMs;
+    }
     return w;
   }
 
@@ -168,6 +179,16 @@ EMSCRIPTEN_KEEPALIVE void rt_ws_on_message(void* client, std::uint32_t socket, c
                                            std::size_t len, int is_text) {
   static_cast<WsClient*>(client)->session().on_socket_message(socket, {data, len}, is_text != 0);
 }
+EMSCRIPTEN_KEEPALIVE void rt_ws_on_oversize(void* client, std::uint32_t socket, double size) {
+  static_cast<WsClient*>(client)->session().on_socket_oversize(socket,
+                                                               static_cast<std::size_t>(size));
+}
+// `code` is an Errc the transport recognised (library_realtime.js maps the socket's error).
+EMSCRIPTEN_KEEPALIVE void rt_ws_on_error(void* client, std::uint32_t socket, int code,
+                                         const char* detail, std::size_t len) {
+  static_cast<WsClient*>(client)->session().on_socket_error(
+      socket, static_cast<realtime::Errc>(code), {detail, len});
+}
 EMSCRIPTEN_KEEPALIVE void rt_ws_on_close(void* client, std::uint32_t socket, int code,
                                          const char* reason, std::size_t len, int clean) {
   static_cast<WsClient*>(client)->session().on_socket_close(socket, code, {reason, len},
@@ -188,7 +209,9 @@ EMSCRIPTEN_BINDINGS(realtime_ws) {
       .field("heartbeatMissedLimit", &realtime::web::WsClientConfig::heartbeatMissedLimit)
       .field("messageQueueSize", &realtime::web::WsClientConfig::messageQueueSize)
       .field("maxMessageBytes", &realtime::web::WsClientConfig::maxMessageBytes)
-      .field("maxDepth", &realtime::web::WsClientConfig::maxDepth);
+      .field("maxDepth", &realtime::web::WsClientConfig::maxDepth)
+      .field("authRetries", &realtime::web::WsClientConfig::authRetries)
+      .field("authRetryResetMs", &realtime::web::WsClientConfig::authRetryResetMs);
   class_<WsClient>("_WsClient")
       .constructor<int, const realtime::web::WsClientConfig&>()
       .function("connect", &WsClient::connect)
@@ -197,6 +220,7 @@ EMSCRIPTEN_BINDINGS(realtime_ws) {
       .function("subscribeType", &WsClient::subscribe_type)
       .function("unsubscribeType", &WsClient::unsubscribe_type)
       .function("setWildcard", &WsClient::set_wildcard)
+      .function("setPreamble", &WsClient::set_preamble)
       .function("readyState", &WsClient::ready_state)
       .function("state", &WsClient::state)
       .function("stats", &WsClient::stats);

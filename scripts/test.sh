@@ -17,8 +17,9 @@ emcmake cmake -S . -B build/wasm-tests -DRT_BUILD_MODULE=OFF -DCMAKE_BUILD_TYPE=
 cmake --build build/wasm-tests -j"$jobs"
 ctest --test-dir build/wasm-tests --output-on-failure
 
-echo "== package build"
+echo "== package build, demo build"
 bash scripts/build.sh
+npx vite build --config web/demo/vite.config.ts --logLevel warn
 
 echo "== JS tests against real servers (node --test)"
 node --experimental-eventsource --test --test-concurrency=1 tests/js/*.test.mjs

@@ -121,7 +121,24 @@ void SseSession::on_stream_event(std::uint32_t stream, std::string_view type,
                                  std::string_view data, std::string_view last_event_id) {
   if (stream != stream_ || stream == 0) return;
   parser_.set_last_event_id(std::string(last_event_id));
+  // The browser's parser has no limit: the bound is enforced here, per event. The event is
+  // already in memory, so it is dropped (with an error) and the stream keeps serving.
+  if (data.size() > config_.limits.max_event_bytes) {
+    on_stream_oversize(stream, last_event_id, data.size());
+    return;
+  }
   on_event(SseEvent{type, data, last_event_id});
+}
+
+void SseSession::on_stream_oversize(std::uint32_t stream, std::string_view last_event_id,
+                                    std::size_t size) {
+  if (stream != stream_ || stream == 0) return;
+  parser_.set_last_event_id(std::string(last_event_id));
+  host_.on_error(Errc::kStreamTooLarge,
+                 std::string(errc_message(Errc::kStreamTooLarge)) + ": event of " +
+                     std::to_string(size) + "+ bytes > " +
+                     std::to_string(config_.limits.max_event_bytes) + " dropped",
+                 0);
 }
 
 void SseSession::on_event(const SseEvent& event) {

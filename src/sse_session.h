@@ -60,6 +60,9 @@ class SseSession final : private SseSink {
   // A parsed event (EventSource transport): dispatched as if the parser had produced it.
   void on_stream_event(std::uint32_t stream, std::string_view type, std::string_view data,
                        std::string_view last_event_id);
+  // An event the transport refused to copy because its data is longer than max_event_bytes
+  // (EventSource transport): a kStreamTooLarge error, the event is dropped, the stream stays.
+  void on_stream_oversize(std::uint32_t stream, std::string_view last_event_id, std::size_t size);
   // The stream ended or failed at the network level: reconnect.
   void on_stream_end(std::uint32_t stream);
   // The transport is reconnecting by itself (EventSource does, sending Last-Event-ID): counted

@@ -29,6 +29,8 @@ bool server_expects_reconnect(int code) {
 }
 }  // namespace
 
+bool is_auth_close_code(int code) { return code == 4001 || code == 4401; }
+
 WsSession::WsSession(WsConfig config, WsHost& host)
     : config_(std::move(config)),
       host_(host),
@@ -83,6 +85,7 @@ void WsSession::connect() {
   host_.cancel_timer(WsTimer::kCloseTimeout);
   backoff_.reset();
   ever_opened_ = false;
+  auth_retries_left_ = config_.auth.retries;
   set_state(WsState::kConnecting);
   open_new_socket();
 }
@@ -131,17 +134,26 @@ void WsSession::on_socket_open(std::uint32_t socket) {
   if (socket != socket_ || socket == 0) return;
   if (ever_opened_) ++stats_.reconnects;
   ever_opened_ = true;
+  opened_at_ = host_.now_ms();
   backoff_.reset();
+  // Before the 'open' state is announced (a listener may send at once): the preamble first, then
+  // the offline queue in order. send_text calls back into nothing, so no re-check is needed here.
+  if (!preamble_type_.empty()) {
+    host_.send_text(socket_,
+                    encode_envelope({.type = preamble_type_, .payload_json = preamble_payload_},
+                                    host_.now_ms(), [this] { return random(); }));
+    ++stats_.messages_sent;
+  }
+  while (!queue_.empty()) {
+    host_.send_text(socket_, queue_.pop_front());
+    ++stats_.messages_sent;
+  }
   set_state(WsState::kOpen);
+  if (state_ != WsState::kOpen || socket_ != socket) return;  // a listener closed it
   if (heartbeat_.enabled()) {
     heartbeat_.start(host_.now_ms());
     frame_since_tick_ = false;
     host_.set_timer(WsTimer::kHeartbeat, heartbeat_.interval());
-  }
-  // Flush in order. A state change inside on_state/send could close the socket: re-check.
-  while (!queue_.empty() && state_ == WsState::kOpen && socket_ == socket) {
-    host_.send_text(socket_, queue_.pop_front());
-    ++stats_.messages_sent;
   }
 }
 
@@ -182,11 +194,44 @@ void WsSession::on_socket_close(std::uint32_t socket, int code, std::string_view
     set_state(WsState::kClosed);
     return;
   }
+  if (config_.auth.enabled && is_auth_close_code(code)) {
+    if (ever_opened_ && host_.now_ms() - opened_at_ >= config_.auth.reset_after_ms) {
+      auth_retries_left_ = config_.auth.retries;  // it served a while: not a rejection streak
+    }
+    if (auth_retries_left_ > 0) {
+      --auth_retries_left_;
+      set_state(WsState::kReconnecting);
+      host_.set_timer(WsTimer::kReconnect, 0);  // the host refreshes the token before opening
+      return;
+    }
+    emit_error(Errc::kUnauthorized, "close code " + std::to_string(code) + " after " +
+                                        std::to_string(config_.auth.retries) +
+                                        " token refresh(es)");
+    set_state(WsState::kClosed);
+    return;
+  }
   if (was_clean && !server_expects_reconnect(code)) {
     set_state(WsState::kClosed);
     return;
   }
   schedule_reconnect();
+}
+
+void WsSession::on_socket_oversize(std::uint32_t socket, std::size_t size) {
+  if (socket != socket_ || socket == 0) return;
+  frame_since_tick_ = true;  // stamped at the next tick, as for every frame
+  emit_error(Errc::kTooLarge, std::to_string(size) + "+ bytes > " +
+                                  std::to_string(config_.limits.max_message_bytes));
+}
+
+void WsSession::on_socket_error(std::uint32_t socket, Errc code, std::string_view detail) {
+  if (socket != socket_ || socket == 0) return;
+  emit_error(code, std::string(detail));
+}
+
+void WsSession::set_open_preamble(std::string type, std::string payload_json) {
+  preamble_type_ = std::move(type);
+  preamble_payload_ = std::move(payload_json);
 }
 
 void WsSession::schedule_reconnect() {

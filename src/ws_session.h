@@ -30,6 +30,19 @@ inline constexpr int kWsTimerCount = 3;
 enum class DropReason : std::uint8_t { kQueueFull };
 std::string_view drop_reason_name(DropReason r);
 
+// What a close with 4001 or 4401 (the server rejected the credentials) does. Off by default (a
+// plain session treats them as any other clean close: closed, no reconnect). When enabled
+// (SecureWebSocketManager), such a close gets `retries` immediate reconnects — the host
+// refreshes the token before the socket opens — and then an 'unauthorized' error and closed,
+// rather than a loop. A connection that stayed open for `reset_after_ms` earns the retries back
+// (a long-lived connection whose token expired is not a rejection streak).
+struct AuthRetryPolicy {
+  bool enabled = false;
+  std::uint32_t retries = 1;
+  double reset_after_ms = 10000;
+};
+bool is_auth_close_code(int code);
+
 struct WsConfig {
   std::string url;
   std::vector<std::string> protocols;
@@ -38,6 +51,7 @@ struct WsConfig {
   std::size_t message_queue_size = 100;  // messageQueueSize
   DecodeLimits limits;                   // maxMessageBytes, maxDepth
   double close_timeout_ms = 5000;        // closing → closed even if the close never arrives
+  AuthRetryPolicy auth;
 };
 
 class WsHost {
@@ -88,7 +102,19 @@ class WsSession {
   void on_socket_open(std::uint32_t socket);
   void on_socket_message(std::uint32_t socket, std::string_view data, bool is_text);
   void on_socket_close(std::uint32_t socket, int code, std::string_view reason, bool was_clean);
+  // A frame the host refused to hand over because it is longer than max_message_bytes (so it was
+  // never copied): a kTooLarge error, the connection keeps serving.
+  void on_socket_oversize(std::uint32_t socket, std::size_t size);
+  // The transport reported why it is failing the connection (e.g. kInvalidUtf8 when the socket
+  // implementation rejected a text frame). An error event; the close that follows is handled as
+  // usual.
+  void on_socket_error(std::uint32_t socket, Errc code, std::string_view detail);
   void on_timer(WsTimer timer);
+
+  // An envelope sent first on every open, before the offline queue is flushed (the 'message'
+  // token transport: {type: 'auth', payload: {token}}). Not queued, never dropped, never stale:
+  // it is encoded at each open from the latest value. An empty type clears it.
+  void set_open_preamble(std::string type, std::string payload_json);
 
   WsState state() const { return state_; }
   int ready_state() const;  // WebSocket numbers: 0 connecting, 1 open, 2 closing, 3 closed
@@ -112,6 +138,10 @@ class WsSession {
   std::uint32_t socket_ = 0;
   bool ever_opened_ = false;
   bool frame_since_tick_ = false;  // a frame arrived since the last heartbeat tick
+  double opened_at_ = 0;
+  std::uint32_t auth_retries_left_ = 0;
+  std::string preamble_type_;
+  std::string preamble_payload_;
   WsStats stats_;
 };
 

@@ -246,3 +246,41 @@ TEST(Envelope, UuidsDiffer) {
 
 }  // namespace
 }  // namespace realtime
+
+namespace realtime {
+namespace {
+
+// JSON.parse sees "t\u0079pe" as "type": so must the router, or the C++ side (which picks the
+// subscribers) and the JS side (which parses the frame for 'message' listeners and codecs) would
+// disagree about the type and the payload of the same frame.
+TEST(Envelope, EscapedKeysAreTheFieldsTheySpell) {
+  Envelope env;
+  EXPECT_EQ(decode(R"({"t\u0079pe":5})", env), Errc::kTypeNotString);
+  ASSERT_EQ(decode(R"({"type":"a","t\u0079pe":"b"})", env), Errc::kOk);
+  EXPECT_EQ(env.type, "b");  // the last one, as JSON.parse
+  ASSERT_EQ(decode(R"({"type":"a","payload":1,"p\u0061yload":2})", env), Errc::kOk);
+  EXPECT_EQ(env.payload, "2");
+  ASSERT_EQ(decode(R"({"\u0074ype":"x","\u0069d":"i","timest\u0061mp":7})", env), Errc::kOk);
+  EXPECT_EQ(env.type, "x");
+  EXPECT_EQ(env.id, "\"i\"");
+  EXPECT_EQ(env.timestamp, 7.0);
+  ASSERT_EQ(decode(R"({"type":"a","typ\u00e9":1})", env), Errc::kOk);  // a different key
+  EXPECT_EQ(env.type, "a");
+}
+
+TEST(Envelope, HostileNestingAndTypesAreRejectedWithoutRecursion) {
+  Envelope env;
+  std::string deep = R"({"type":"x","payload":)" + std::string(100000, '[') +
+                     std::string(100000, ']') + "}";
+  EXPECT_EQ(decode(deep, env), Errc::kTooDeep);
+  std::string deep_objects = R"({"type":"x","payload":)";
+  for (int i = 0; i < 100000; ++i) deep_objects += R"({"a":)";
+  EXPECT_EQ(decode(deep_objects, env), Errc::kTooDeep);
+  EXPECT_EQ(decode(std::string(100000, '['), env), Errc::kTooDeep);
+  for (const char* t : {"null", "true", "1", "[\"a\"]", "{\"a\":1}"}) {
+    EXPECT_EQ(decode(std::string(R"({"type":)") + t + "}", env), Errc::kTypeNotString) << t;
+  }
+}
+
+}  // namespace
+}  // namespace realtime

@@ -180,5 +180,24 @@ TEST_F(SseSessionTest, InvalidUrlFails) {
   EXPECT_EQ(std::get<0>(host.errors[0]), Errc::kInvalidUrl);
 }
 
+TEST_F(SseSessionTest, EventSourceEventOverTheLimitIsDroppedWithAnErrorAndTheStreamStays) {
+  config.limits.max_event_bytes = 8;
+  start();
+  open();
+  session->on_stream_event(host.next, "message", "123456789", "7");
+  ASSERT_EQ(host.errors.size(), 1u);
+  EXPECT_EQ(std::get<0>(host.errors[0]), Errc::kStreamTooLarge);
+  EXPECT_TRUE(host.events.empty());
+  EXPECT_EQ(session->last_event_id(), "7");  // skipped, not re-requested on resume
+  session->on_stream_oversize(host.next, "8", 1 << 30);  // refused by the transport, never copied
+  EXPECT_EQ(host.errors.size(), 2u);
+  EXPECT_EQ(session->last_event_id(), "8");
+  session->on_stream_event(host.next, "message", "12345678", "9");
+  EXPECT_EQ(host.events, (std::vector<std::string>{"message|12345678|9"}));
+  EXPECT_EQ(session->state(), WsState::kOpen);
+  session->on_stream_oversize(999, "x", 10);  // a stale stream: ignored
+  EXPECT_EQ(host.errors.size(), 2u);
+}
+
 }  // namespace
 }  // namespace realtime

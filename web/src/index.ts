@@ -17,3 +17,39 @@ export type {
   RealtimeTechnology,
   RealtimeTechnologyName,
 } from './select-technology.js';
+export {
+  RealtimeConnectionPool,
+  connectionPool,
+  connectionKey,
+  POOL_DEFAULTS,
+} from './connection-pool.js';
+export type {
+  AcquireOptions,
+  ConnectionPoolConfig,
+  ConnectionType,
+  PoolCloseReason,
+  PoolEvents,
+  PoolLease,
+  RealtimeConnection,
+} from './connection-pool.js';
+export {
+  ConnectionStore,
+  FeedStore,
+  SubscriptionStore,
+  hookConnectionState,
+} from './connection-store.js';
+export type {
+  ConnectionSnapshot,
+  DeliveryOptions,
+  FeedSnapshot,
+  HookConnectionState,
+  StoreOptions,
+  SubscriptionSnapshot,
+} from './connection-store.js';
+export { ConnectionRegistry } from './connection-registry.js';
+export type { RegistrySnapshot } from './connection-registry.js';
+export type { AuthEvent, PayloadCodec } from './websocket-manager.js';
+export { SecureWebSocketManager } from './secure-websocket-manager.js';
+export type { AuthConfig, SecureWebSocketConfig, TokenTransport } from './secure-websocket-manager.js';
+export { EncryptedMessageHandler, PBKDF2_MIN_ITERATIONS } from './encrypted-message-handler.js';
+export type { CipherOptions, EncryptionKeyInput, HandlerOptions, PassphraseKeyOptions } from './encrypted-message-handler.js';

@@ -151,6 +151,21 @@ export abstract class NativeManager<Client extends RawClient, Events extends Bas
     return this.byTypeId.get(typeId)?.callbacks;
   }
 
+  protected hasSubscribers(type: string): boolean {
+    return this.byType.has(type);
+  }
+
+  /** Calls the subscribers of `type` with `value` (for values decoded in JS, e.g. by a codec). */
+  protected deliverToType(type: string, value: unknown): void {
+    const subs = this.byType.get(type);
+    if (!subs || this.disposed) return;
+    for (const cb of subs.callbacks) safeCall(cb, value as never);
+  }
+
+  protected get isDisposed(): boolean {
+    return this.disposed;
+  }
+
   protected deliver(typeId: number, value: () => unknown): void {
     const subs = this.byTypeId.get(typeId);
     if (!subs) return;

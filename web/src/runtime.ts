@@ -129,9 +129,10 @@ export function defaultWebSocket(): WebSocketConstructor | undefined {
   return (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket ?? fallbackWebSocket;
 }
 
-const isNode =
-  typeof process === 'object' && typeof process.versions?.node === 'string' &&
-  typeof (globalThis as { window?: unknown }).window === 'undefined';
+// Node, including Node with DOM globals (jsdom / happy-dom test environments, where there is a
+// `window` but fetch() cannot read a file: URL). Asked at load time, not at import.
+const runningOnNode = (): boolean =>
+  typeof process === 'object' && typeof process.versions?.node === 'string';
 
 // Bundlers must not try to resolve Node-only modules for the browser: hide the specifiers.
 const dynamicImport = (specifier: string): Promise<Record<string, unknown>> =>
@@ -157,7 +158,7 @@ export function loadRuntime(options: LoadOptions = {}): Promise<RealtimeModule> 
   if (!loading) {
     loading = (async () => {
       const args: Record<string, unknown> = { rtHost, ...options };
-      if (isNode && !options.wasmBinary) Object.assign(args, await nodeOptions());
+      if (runningOnNode() && !options.wasmBinary) Object.assign(args, await nodeOptions());
       const mod = (await createRealtimeModule(args)) as RealtimeModule;
       loaded = mod;
       return mod;

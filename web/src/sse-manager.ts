@@ -27,8 +27,14 @@ export interface SSEConfig {
   reconnectInterval?: number;
   maxReconnectInterval?: number;
   reconnectJitter?: boolean;
-  /** A longer line or event ends the stream with an 'error' (default 1 MiB). */
+  /**
+   * Bound on one event's data (default 1 MiB). Fetch transport: a longer line or event ends the
+   * stream with an 'error' (stream_too_large). EventSource transport: the event is dropped with
+   * that 'error' and the stream keeps serving (the browser has already parsed it).
+   */
   maxEventBytes?: number;
+  /** JSON data nested deeper than this is dropped with an 'error' (too_deep) (default 128). */
+  maxDepth?: number;
   /** Default: 'fetch' when headers/method/body are given or there is no EventSource. */
   transport?: 'fetch' | 'eventsource';
   /** An EventSource constructor (e.g. the `eventsource` package) for the eventsource transport. */
@@ -51,7 +57,8 @@ export interface SSEManagerEvents extends BaseEvents {
 
 type Tunables = Pick<
   SSEConfig,
-  'reconnectAttempts' | 'reconnectInterval' | 'maxReconnectInterval' | 'reconnectJitter' | 'maxEventBytes'
+  | 'reconnectAttempts' | 'reconnectInterval' | 'maxReconnectInterval' | 'reconnectJitter'
+  | 'maxEventBytes' | 'maxDepth'
 >;
 
 export const SSE_DEFAULTS: Readonly<Required<Tunables>> = {
@@ -60,6 +67,7 @@ export const SSE_DEFAULTS: Readonly<Required<Tunables>> = {
   maxReconnectInterval: 30000,
   reconnectJitter: false,
   maxEventBytes: 1 << 20,
+  maxDepth: 128,
 };
 
 interface RawSseClient extends RawClient {
@@ -152,6 +160,7 @@ export class ServerSentEventsManager extends NativeManager<RawSseClient, SSEMana
         EventSource:
           this.config.EventSource ?? (globalThis as { EventSource?: unknown }).EventSource,
         types: this.subscribedTypes(),
+        maxEventBytes: this.config.maxEventBytes,
       }),
     };
   }
@@ -166,6 +175,7 @@ export class ServerSentEventsManager extends NativeManager<RawSseClient, SSEMana
       maxReconnectInterval: c.maxReconnectInterval,
       reconnectJitter: c.reconnectJitter,
       maxEventBytes: c.maxEventBytes,
+      maxDepth: c.maxDepth,
     });
   }
 }

@@ -223,5 +223,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const port = Number(process.env.PORT ?? 5173);
   const staticDir = process.argv[2];
   const s = await startDemoServer({ port, host: process.env.HOST ?? '127.0.0.1', staticDir });
-  console.log(`realtime-wasm demo: ${s.url}/`);
+  console.log(`realtime-wasm demo running:`);
+  console.log(`  chat room        ${s.url}/chat/general`);
+  console.log(`  live dashboard   ${s.url}/dashboard`);
+  console.log(`  diagnostics      ${s.url}/diagnostics`);
+  console.log('Open the chat in two windows (add ?name=ada / ?name=bob) to talk to yourself. Ctrl-C stops.');
 }

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useWebSocket } from 'realtime-wasm/react';
-import { chatUrl } from './urls';
+import { chatConfig } from './urls';
 
 interface ChatMessage {
   id: string;
@@ -30,10 +30,7 @@ export function ChatRoom({ roomId, userName }: { roomId: string; userName: strin
   const [present, setPresent] = useState<string[]>([]);
   const [currentMessage, setCurrentMessage] = useState('');
   const messagesEndRef = useRef<HTMLDivElement>(null);
-  const config = useMemo(
-    () => ({ url: chatUrl(roomId, userName), reconnectAttempts: 20, reconnectInterval: 500, maxReconnectInterval: 4000, heartbeatInterval: 10000 }),
-    [roomId, userName],
-  );
+  const config = useMemo(() => chatConfig(roomId, userName), [roomId, userName]);
   const { sendMessage, subscribe, isConnected, connectionState } = useWebSocket(config);
 
   useEffect(() => {
@@ -129,7 +126,13 @@ export function ChatRoom({ roomId, userName }: { roomId: string; userName: strin
           line.kind === 'notice' ? (
             <div key={line.notice.id} className="chat-notice">{line.notice.text}</div>
           ) : (
-            <ChatMessageView key={line.message.id} message={line.message} pending={line.pending} mine={line.message.author.name === userName} />
+            <ChatMessageView
+              key={line.message.id}
+              message={line.message}
+              pending={line.pending}
+              mine={line.message.author.name === userName}
+              onEdit={(content) => sendMessage({ type: 'edit_message', payload: { id: line.message.id, content } })}
+            />
           ),
         )}
         {others.length > 0 && (
@@ -160,9 +163,27 @@ export function ChatRoom({ roomId, userName }: { roomId: string; userName: strin
   );
 }
 
-function ChatMessageView({ message, pending, mine }: { message: ChatMessage; pending: boolean; mine: boolean }) {
+function ChatMessageView({ message, pending, mine, onEdit }: {
+  message: ChatMessage; pending: boolean; mine: boolean; onEdit: (content: string) => void;
+}) {
   const [showTimestamp, setShowTimestamp] = useState(false);
+  const [draft, setDraft] = useState<string | null>(null);
   const initials = message.author.name.slice(0, 2).toUpperCase();
+  if (draft !== null) {
+    return (
+      <form
+        className="chat-message mine editing"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (draft.trim() && draft.trim() !== message.content) onEdit(draft.trim());
+          setDraft(null);
+        }}
+      >
+        <input autoFocus value={draft} onChange={(e) => setDraft(e.target.value)} aria-label="Edit message"
+          onKeyDown={(e) => e.key === 'Escape' && setDraft(null)} />
+      </form>
+    );
+  }
   return (
     <div
       className={`chat-message ${message.type}${mine ? ' mine' : ''}${pending ? ' pending' : ''}`}
@@ -177,6 +198,10 @@ function ChatMessageView({ message, pending, mine }: { message: ChatMessage; pen
         {message.type === 'image' ? <img src={message.content} alt="Shared image" /> : message.content}
         {message.edited && <span className="edited-indicator">(edited)</span>}
         {pending && <span className="pending-indicator">sending…</span>}
+        {mine && !pending && message.type === 'text' && (
+          <button className="edit-button" type="button" aria-label="Edit"
+            onClick={(e) => { e.stopPropagation(); setDraft(message.content); }}>✎</button>
+        )}
       </div>
       {showTimestamp && <div className="message-timestamp">{new Date(message.timestamp).toLocaleString()}</div>}
     </div>

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useServerSentEvents, useWebSocket } from 'realtime-wasm/react';
-import { chatUrl, dashboardUrl } from './urls';
+import { chatConfig, dashboardConfig } from './urls';
 
 interface Row {
   name: string;
@@ -21,9 +21,9 @@ interface StatsSource {
 // Reads the same pooled connections the chat and the dashboard use (same URLs ⇒ same sockets),
 // once a second.
 export function Diagnostics({ roomId, userName }: { roomId: string; userName: string }) {
-  const chatConfig = useMemo(() => ({ url: chatUrl(roomId, userName), reconnectAttempts: 20, reconnectInterval: 500, maxReconnectInterval: 4000, heartbeatInterval: 10000 }), [roomId, userName]);
-  const feedConfig = useMemo(() => ({ url: dashboardUrl(), reconnectAttempts: 20, reconnectInterval: 500 }), []);
-  const chat = useWebSocket(chatConfig);
+  const chatSettings = useMemo(() => chatConfig(roomId, userName), [roomId, userName]);
+  const feedConfig = useMemo(dashboardConfig, []);
+  const chat = useWebSocket(chatSettings);
   const feed = useServerSentEvents(feedConfig);
   const [rows, setRows] = useState<Row[]>([]);
   const last = useRef(new Map<string, { at: number; count: number }>());
@@ -31,7 +31,8 @@ export function Diagnostics({ roomId, userName }: { roomId: string; userName: st
   useEffect(() => {
     const sources: [string, string, StatsSource | null | undefined][] = [
       [`chat #${roomId}`, 'WebSocket', chat.manager as StatsSource | undefined],
-      ['dashboard stream', 'SSE (fetch)', feed.manager as StatsSource | undefined],
+      ['dashboard stream', `SSE (${(feed.manager as { transport?: string } | undefined)?.transport ?? '…'})`,
+        feed.manager as StatsSource | undefined],
     ];
     const sample = () => {
       const now = performance.now();

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useServerSentEvents } from 'realtime-wasm/react';
-import { dashboardUrl } from './urls';
+import { dashboardConfig } from './urls';
 
 interface DashboardMetric {
   id: string;
@@ -30,7 +30,7 @@ export function LiveDashboard() {
   );
   const notifyRef = useRef(notify);
   notifyRef.current = notify;
-  const config = useMemo(() => ({ url: dashboardUrl(), reconnectAttempts: 20, reconnectInterval: 500 }), []);
+  const config = useMemo(dashboardConfig, []);
   const { subscribe, isConnected } = useServerSentEvents(config);
 
   useEffect(() => {

@@ -5,3 +5,16 @@ export const chatUrl = (roomId: string, userName: string) => {
   return `${proto}://${window.location.host}/chat/${encodeURIComponent(roomId)}?${q}`;
 };
 export const dashboardUrl = () => `${window.location.origin}/api/dashboard/stream`;
+
+// The fetch transport: the stream's bytes go through the runtime's C++ parser (every event is
+// counted, whatever its name); the same config object shape on every page ⇒ one pooled stream.
+export const dashboardConfig = () =>
+  ({ url: dashboardUrl(), transport: 'fetch' as const, reconnectAttempts: 20, reconnectInterval: 500 });
+
+export const chatConfig = (roomId: string, userName: string) => ({
+  url: chatUrl(roomId, userName),
+  reconnectAttempts: 20,
+  reconnectInterval: 500,
+  maxReconnectInterval: 4000,
+  heartbeatInterval: 10000,
+});

@@ -70,7 +70,18 @@ describe('demo app in headless Chromium', () => {
     await bob.page.getByPlaceholder('Type a message...').fill('hi ada');
     await bob.page.getByRole('button', { name: 'Send' }).click();
     await bubble(ada.page, 'hi ada').waitFor();
-    await bob.page.getByText('ada joined').or(ada.page.getByText('bob joined')).first().waitFor();
+    await ada.page.getByText('bob joined').waitFor();
+    // Edit: the other side sees the new text with the edited indicator.
+    await bubble(ada.page, 'hello bob').getByRole('button', { name: 'Edit' }).click();
+    await ada.page.getByLabel('Edit message').fill('hello bob!');
+    await ada.page.getByLabel('Edit message').press('Enter');
+    await bubble(bob.page, 'hello bob!').getByText('(edited)').waitFor();
+    // An image message renders as an image.
+    const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="160" height="90"><rect width="160" height="90" rx="8" fill="#38bdf8"/><circle cx="45" cy="45" r="22" fill="#0f172a"/></svg>';
+    const pixel = `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`;
+    await bob.page.getByPlaceholder('Type a message...').fill(pixel);
+    await bob.page.getByRole('button', { name: 'Send' }).click();
+    await ada.page.getByAltText('Shared image').waitFor();
     await ada.page.screenshot({ path: join(artifacts, 'chat.png') });
 
     // Kill the server; both go offline.
@@ -129,6 +140,11 @@ describe('demo app in headless Chromium', () => {
     const { page, context, problems } = await openPage('/diagnostics?name=diag');
     await page.locator('[data-testid="diag-row"]', { hasText: 'open' }).first().waitFor();
     assert.equal(await page.locator('[data-testid="diag-row"]').count(), 2);
+    // The dashboard stream's rate becomes non-zero once the counters have been sampled twice.
+    await page.waitForFunction(() => {
+      const row = [...document.querySelectorAll('[data-testid="diag-row"]')].find((r) => r.textContent.includes('dashboard'));
+      return row && Number(row.children[6].textContent) > 0;
+    });
     await page.screenshot({ path: join(artifacts, 'diagnostics.png') });
     assert.deepEqual(problems, []);
     await context.close();

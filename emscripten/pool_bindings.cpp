@@ -1,0 +1,100 @@
+// The ConnectionPool bookkeeping (src/connection_pool.h) exposed through embind as
+// `_ConnectionPool`. Ids and closed-id lists cross the boundary as JS strings and arrays; the
+// web/ layer (web/src/connection-pool.ts) owns the connection objects and the timer.
+#include <emscripten/bind.h>
+#include <emscripten/val.h>
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "connection_pool.h"
+#include "js_api.h"
+
+namespace realtime::web {
+namespace {
+int g_live_pools = 0;
+
+emscripten::val to_array(const std::vector<std::string>& ids) {
+  emscripten::val out = emscripten::val::array();
+  for (const auto& id : ids) out.call<void>("push", id);
+  return out;
+}
+
+// web/ validates the config first; out-of-range values still fall back to safe ones here.
+std::int32_t to_max(double max_connections) {
+  if (!std::isfinite(max_connections) || max_connections < 1) return 0;  // 0: the default
+  if (max_connections > std::numeric_limits<std::int32_t>::max()) {
+    return std::numeric_limits<std::int32_t>::max();
+  }
+  return static_cast<std::int32_t>(max_connections);
+}
+
+ConnectionPoolConfig to_config(double max_connections, double idle_timeout,
+                               double health_check_interval) {
+  return ConnectionPoolConfig{to_max(max_connections), idle_timeout, health_check_interval};
+}
+}  // namespace
+
+int live_pools() { return g_live_pools; }
+
+class PoolBinding {
+ public:
+  PoolBinding(double max_connections, double idle_timeout, double health_check_interval)
+      : pool_(to_config(max_connections, idle_timeout, health_check_interval)) {
+    ++g_live_pools;
+  }
+  ~PoolBinding() { --g_live_pools; }
+  PoolBinding(const PoolBinding&) = delete;
+  PoolBinding& operator=(const PoolBinding&) = delete;
+
+  emscripten::val acquire(const std::string& id, double now_ms) {
+    AcquireResult r = pool_.acquire(id, now_ms);
+    emscripten::val o = emscripten::val::object();
+    o.set("created", r.created);
+    o.set("overCapacity", r.over_capacity);
+    o.set("closed", to_array(r.closed));
+    return o;
+  }
+  emscripten::val release(const std::string& id, double now_ms) {
+    ReleaseResult r = pool_.release(id, now_ms);
+    emscripten::val o = emscripten::val::object();
+    o.set("error", static_cast<int>(r.error));
+    o.set("closed", to_array(r.closed));
+    return o;
+  }
+  int remove(const std::string& id) { return static_cast<int>(pool_.remove(id)); }
+  emscripten::val on_timer(double now_ms) { return to_array(pool_.on_timer(now_ms)); }
+  emscripten::val destroy() { return to_array(pool_.destroy()); }
+  // When the health check is due, or NaN while the pool is empty (no timer needed).
+  double next_deadline() const {
+    auto d = pool_.next_deadline();
+    return d ? *d : std::numeric_limits<double>::quiet_NaN();
+  }
+  double size() const { return static_cast<double>(pool_.size()); }
+  bool contains(const std::string& id) const { return pool_.contains(id); }
+  double users(const std::string& id) const { return pool_.users(id); }
+
+ private:
+  ConnectionPool pool_;
+};
+
+}  // namespace realtime::web
+
+EMSCRIPTEN_BINDINGS(realtime_pool) {
+  using namespace emscripten;
+  using realtime::web::PoolBinding;
+  class_<PoolBinding>("_ConnectionPool")
+      .constructor<double, double, double>()
+      .function("acquire", &PoolBinding::acquire)
+      .function("release", &PoolBinding::release)
+      .function("remove", &PoolBinding::remove)
+      .function("onTimer", &PoolBinding::on_timer)
+      .function("destroy", &PoolBinding::destroy)
+      .function("nextDeadline", &PoolBinding::next_deadline)
+      .function("size", &PoolBinding::size)
+      .function("contains", &PoolBinding::contains)
+      .function("users", &PoolBinding::users);
+}

@@ -1,0 +1,503 @@
+// Framework-agnostic stores over pooled connections: what the React hooks (web/src/react) read
+// through useSyncExternalStore, and what any other view layer can use the same way.
+//
+//  - ConnectionStore: one user's view of a pooled connection. `subscribe(listener)` takes the
+//    pool reference on the first listener and releases it after the last one; `getSnapshot()`
+//    returns a frozen object that changes only when the state, the last message or the error does.
+//    Inbound messages are delivered at once, or (frameAligned / batching) through a
+//    MessageBatcher: in order, in one batch per animation frame (or as the batching config
+//    says), with one store change per batch.
+//  - SubscriptionStore (latest payload of one type) and FeedStore (the last N items of one type,
+//    newest first) derive their snapshots from a ConnectionStore.
+import {
+  type ConnectionConfigs,
+  type ConnectionType,
+  type PoolLease,
+  type RealtimeConnection,
+  type RealtimeConnectionPool,
+  connectionKey,
+  connectionPool,
+} from './connection-pool.js';
+import { RealtimeError, safeCall } from './errors.js';
+import { type BatchingConfig, MessageBatcher, createFrameBatcher } from './message-batcher.js';
+import { loadRuntime, runtimeIfLoaded } from './runtime.js';
+import type { ConnectionState } from './native-manager.js';
+import type { WebSocketManager, WebSocketMessage } from './websocket-manager.js';
+
+/** The seed hooks' connection state. */
+export type HookConnectionState = 'connecting' | 'connected' | 'disconnected' | 'error';
+
+export interface ConnectionSnapshot {
+  readonly connectionState: HookConnectionState;
+  readonly isConnected: boolean;
+  /** The last message delivered to a `listen()` callback: type, payload, time of receipt. */
+  readonly lastMessage: WebSocketMessage | null;
+  /** The last error the connection reported (cleared when it opens again). */
+  readonly error: RealtimeError | null;
+}
+
+export interface DeliveryOptions {
+  /** Deliver inbound messages in one batch per animation frame (rAF, else ~16 ms): in order,
+   * none lost, one store change (one React commit) per frame. */
+  frameAligned?: boolean;
+  /** Deliver in the batches a MessageBatcher with this config makes (ignored with frameAligned). */
+  batching?: BatchingConfig;
+}
+
+export interface StoreOptions extends DeliveryOptions {
+  /** The pool to share connections through (default: `connectionPool`). */
+  pool?: RealtimeConnectionPool;
+}
+
+/** Errors about one inbound message: the connection itself is fine. */
+const MESSAGE_ERRORS = new Set([
+  'not_json', 'not_object', 'type_missing', 'type_not_string', 'too_large', 'too_deep',
+  'invalid_utf8', 'binary_frame', 'queue_full',
+]);
+
+/** open → connected; connecting/reconnecting → connecting; closed after an error → error. */
+export function hookConnectionState(state: ConnectionState, failed: boolean): HookConnectionState {
+  if (state === 'open') return 'connected';
+  if (state === 'connecting' || state === 'reconnecting') return 'connecting';
+  return state === 'closed' && failed ? 'error' : 'disconnected';
+}
+
+function snapshotOf(
+  connectionState: HookConnectionState, lastMessage: WebSocketMessage | null,
+  error: RealtimeError | null,
+): ConnectionSnapshot {
+  return Object.freeze({
+    connectionState, isConnected: connectionState === 'connected', lastMessage, error,
+  });
+}
+
+const DISCONNECTED = snapshotOf('disconnected', null, null);
+
+function asRealtimeError(err: unknown): RealtimeError {
+  if (err instanceof RealtimeError) return err;
+  return new RealtimeError('invalid_config', err instanceof Error ? err.message : String(err));
+}
+
+type Inbound = { type: string; payload: unknown; at: number } | { error: RealtimeError };
+type Callback = (value: never) => void;
+
+export class ConnectionStore<K extends ConnectionType = ConnectionType> {
+  readonly key: string;
+  private readonly pool: RealtimeConnectionPool;
+  private lease: PoolLease | null = null;
+  private loading = false;
+  private failed = false;
+  private snapshot: ConnectionSnapshot = DISCONNECTED;
+  private readonly listeners = new Set<() => void>();
+  private readonly handlers = new Map<string, Set<Callback>>();
+  private readonly errorHandlers = new Set<(error: RealtimeError) => void>();
+  private readonly bound = new Map<string, () => void>();  // type → connection unsubscribe
+  private offs: Array<() => void> = [];
+  private outbox: WebSocketMessage[] = [];
+  private batcher: MessageBatcher<Inbound> | null;
+  private readonly delivery: DeliveryOptions;
+
+  constructor(
+    readonly type: K,
+    readonly config: ConnectionConfigs[K],
+    options: StoreOptions = {},
+  ) {
+    if (!config || typeof config.url !== 'string') {
+      throw new TypeError('realtime-wasm: config.url must be a string');
+    }
+    this.key = connectionKey(type, config);
+    this.pool = options.pool ?? connectionPool;
+    this.delivery = { frameAligned: options.frameAligned, batching: options.batching };
+    this.batcher = this.makeBatcher();  // validates the batching config now (no native object yet)
+  }
+
+  /** For useSyncExternalStore: the first listener takes a pool reference, the last releases it. */
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    if (this.listeners.size === 1) this.attach();
+    return () => {
+      if (this.listeners.delete(listener) && this.listeners.size === 0) this.detach();
+    };
+  };
+
+  getSnapshot = (): ConnectionSnapshot => this.snapshot;
+
+  /** No connection on the server: always 'disconnected'. */
+  getServerSnapshot = (): ConnectionSnapshot => DISCONNECTED;
+
+  /** Calls `callback` with the payload of every message of `type` (seed `subscribe`). */
+  listen = <T = unknown>(type: string, callback: (payload: T) => void): (() => void) => {
+    if (typeof type !== 'string') throw new TypeError('subscribe: type must be a string');
+    let set = this.handlers.get(type);
+    if (!set) {
+      set = new Set();
+      this.handlers.set(type, set);
+      if (this.lease) this.bind(type);
+    }
+    const entry: Callback = (payload) => callback(payload as T);  // one entry per call
+    set.add(entry);
+    return () => {
+      if (!set.delete(entry) || set.size > 0 || this.handlers.get(type) !== set) return;
+      this.handlers.delete(type);
+      this.bound.get(type)?.();
+      this.bound.delete(type);
+    };
+  };
+
+  /** Calls `callback` with every error the connection reports (in delivery order). */
+  onError(callback: (error: RealtimeError) => void): () => void {
+    this.errorHandlers.add(callback);
+    return () => this.errorHandlers.delete(callback);
+  }
+
+  /** Sends over the shared WebSocket; before it is acquired, keeps up to messageQueueSize. */
+  send = <T>(message: WebSocketMessage<T>): boolean => {
+    if (this.type !== 'ws') throw new TypeError('send: only WebSocket connections can send');
+    if (this.lease) return (this.lease.connection as WebSocketManager).send(message);
+    this.outbox.push(message as WebSocketMessage);
+    const limit = (this.config as ConnectionConfigs['ws']).messageQueueSize ?? 100;
+    if (this.outbox.length > limit) {
+      this.outbox.shift();
+      this.inbound({ error: new RealtimeError('queue_full', 'send queue full: oldest dropped') });
+    }
+    return false;
+  };
+
+  /** The pooled connection while this store holds a reference, else null. */
+  get connection(): RealtimeConnection | null {
+    return this.lease?.connection ?? null;
+  }
+
+  // ---- internals ----
+
+  private attach(): void {
+    if (this.lease || this.loading) return;
+    if (!runtimeIfLoaded()) {
+      this.loading = true;
+      this.update('connecting', this.snapshot.lastMessage, this.snapshot.error);
+      loadRuntime().then(
+        () => {
+          this.loading = false;
+          if (this.listeners.size > 0) this.attach();
+        },
+        (err: unknown) => {
+          this.loading = false;
+          this.fail(new RealtimeError('load_failed', `could not load the runtime: ${String(err)}`));
+        },
+      );
+      return;
+    }
+    let lease: PoolLease;
+    try {
+      lease = this.pool.acquire(this.key, this.config, this.type, { onClose: () => this.lost() });
+    } catch (err) {
+      this.fail(asRealtimeError(err));
+      return;
+    }
+    this.lease = lease;
+    const c = lease.connection;
+    this.offs = [
+      c.on('state', (e) => this.onState(e.newState)),
+      c.on('error', (e) => this.reportError(e)),
+    ];
+    for (const type of this.handlers.keys()) this.bind(type);
+    const outbox = this.outbox;
+    this.outbox = [];
+    for (const message of outbox) (c as WebSocketManager).send(message);
+    this.failed = false;
+    this.onState(c.state);
+  }
+
+  private detach(): void {
+    this.unbind();
+    const lease = this.lease;
+    this.lease = null;
+    lease?.release();
+    this.failed = false;
+    this.snapshot = snapshotOf('disconnected', this.snapshot.lastMessage, this.snapshot.error);
+  }
+
+  /** The pool closed the connection while we held it (destroy()). */
+  private lost(): void {
+    this.unbind();
+    this.lease = null;
+    this.update('disconnected', this.snapshot.lastMessage, this.snapshot.error);
+  }
+
+  private unbind(): void {
+    for (const off of this.offs) off();
+    this.offs = [];
+    for (const off of this.bound.values()) off();
+    this.bound.clear();
+    // Nobody is listening any more: drop what is pending, free the native batcher, and have a
+    // fresh (native-less) one for a remount.
+    const spent = this.batcher;
+    this.batcher = this.makeBatcher();
+    spent?.destroy();
+  }
+
+  private makeBatcher(): MessageBatcher<Inbound> | null {
+    const { frameAligned, batching } = this.delivery;
+    if (!frameAligned && !batching) return null;
+    const onFlush = (batch: Inbound[]) => {
+      if (this.batcher === batcher) this.deliver(batch);
+    };
+    const batcher = frameAligned ? createFrameBatcher(onFlush) : new MessageBatcher(batching!, onFlush);
+    return batcher;
+  }
+
+  private bind(type: string): void {
+    const c = this.lease!.connection;
+    this.bound.set(type, c.subscribe(type, (payload) => this.inbound({ type, payload, at: Date.now() })));
+  }
+
+  private onState(state: ConnectionState): void {
+    if (state === 'open') this.failed = false;
+    const error = state === 'open' ? null : this.snapshot.error;
+    this.update(hookConnectionState(state, this.failed), this.snapshot.lastMessage, error);
+  }
+
+  private reportError(error: RealtimeError): void {
+    if (!MESSAGE_ERRORS.has(error.code)) {
+      this.failed = true;
+      const state = this.lease?.connection.state;
+      if (state) {
+        const s = hookConnectionState(state, true);
+        this.update(s, this.snapshot.lastMessage, this.snapshot.error);
+      }
+    }
+    this.inbound({ error });
+  }
+
+  private fail(error: RealtimeError): void {
+    this.failed = true;
+    for (const h of [...this.errorHandlers]) safeCall(h, error);
+    this.update('error', this.snapshot.lastMessage, error);
+  }
+
+  private inbound(item: Inbound): void {
+    if (this.batcher) this.batcher.add(item);
+    else this.deliver([item]);
+  }
+
+  /** Runs every callback of the batch in order, then changes the snapshot once. */
+  private deliver(batch: Inbound[]): void {
+    let { lastMessage, error } = this.snapshot;
+    let changed = false;
+    for (const item of batch) {
+      if ('error' in item) {
+        error = item.error;
+        changed = true;
+        for (const h of [...this.errorHandlers]) safeCall(h, item.error);
+        continue;
+      }
+      const set = this.handlers.get(item.type);
+      if (!set) continue;  // unsubscribed while queued
+      lastMessage = { type: item.type, payload: item.payload, timestamp: item.at };
+      changed = true;
+      for (const h of [...set]) safeCall(h, item.payload as never);
+    }
+    if (changed) this.update(this.snapshot.connectionState, lastMessage, error);
+  }
+
+  private update(
+    state: HookConnectionState, lastMessage: WebSocketMessage | null, error: RealtimeError | null,
+  ): void {
+    const s = this.snapshot;
+    if (s.connectionState === state && s.lastMessage === lastMessage && s.error === error) return;
+    this.snapshot = snapshotOf(state, lastMessage, error);
+    for (const listener of [...this.listeners]) listener();
+  }
+}
+
+/** A snapshot computed from a ConnectionStore's, recomputed only when something changed. Its
+ * message callbacks are registered only while it has listeners (a replaced store leaves none). */
+abstract class DerivedStore<S, K extends ConnectionType> {
+  private seen: ConnectionSnapshot | null = null;
+  private seenVersion = -1;
+  private current: S | null = null;
+  private server: S | null = null;
+  private users = 0;
+  private stops: Array<() => void> = [];
+  protected version = 0;
+
+  constructor(readonly connection: ConnectionStore<K>) {}
+
+  subscribe = (listener: () => void): (() => void) => {
+    if (this.users++ === 0) this.stops = this.start();
+    const off = this.connection.subscribe(listener);
+    let active = true;
+    return () => {
+      if (!active) return;
+      active = false;
+      off();
+      if (--this.users > 0) return;
+      for (const stop of this.stops) stop();
+      this.stops = [];
+    };
+  };
+
+  getSnapshot = (): S => {
+    const c = this.connection.getSnapshot();
+    if (c !== this.seen || this.version !== this.seenVersion || this.current === null) {
+      this.seen = c;
+      this.seenVersion = this.version;
+      this.current = this.derive(c, this.current);
+    }
+    return this.current;
+  };
+
+  getServerSnapshot = (): S => (this.server ??= this.derive(this.connection.getServerSnapshot(), null));
+
+  /** Registers the callbacks on the connection store; returns how to remove them. */
+  protected abstract start(): Array<() => void>;
+  protected abstract derive(c: ConnectionSnapshot, previous: S | null): S;
+}
+
+export interface SubscriptionSnapshot<T> {
+  readonly data: T | null;
+  readonly error: RealtimeError | null;
+  readonly connectionState: HookConnectionState;
+}
+
+/** The latest payload of one message type (useWebSocketSubscription). */
+export class SubscriptionStore<T, K extends ConnectionType = 'ws'> extends DerivedStore<
+  SubscriptionSnapshot<T>, K
+> {
+  private data: T | null = null;
+  private error: RealtimeError | null = null;
+
+  constructor(
+    connection: ConnectionStore<K>,
+    private readonly eventType: string,
+    private readonly onMessage?: (data: T) => void,
+  ) {
+    super(connection);
+  }
+
+  protected start() {
+    return [
+      this.connection.listen<T>(this.eventType, (payload) => {
+        this.data = payload;
+        this.error = null;
+        this.version++;
+        this.onMessage?.(payload);
+      }),
+      this.connection.onError((error) => {
+        this.error = error;
+        this.version++;
+      }),
+    ];
+  }
+
+  protected derive(c: ConnectionSnapshot, previous: SubscriptionSnapshot<T> | null) {
+    if (previous && previous.data === this.data && previous.error === this.error &&
+        previous.connectionState === c.connectionState) {
+      return previous;
+    }
+    return Object.freeze({ data: this.data, error: this.error, connectionState: c.connectionState });
+  }
+}
+
+export interface FeedSnapshot<T> {
+  /** Newest first. */
+  readonly data: readonly T[];
+  readonly error: RealtimeError | null;
+  readonly connectionState: HookConnectionState;
+}
+
+export interface FeedOptions<T> {
+  /** Maps each payload to an item; a throw becomes `error` and the payload is skipped. */
+  map?: (payload: unknown) => T;
+  /** Items kept, newest first (default 100). */
+  maxItems?: number;
+}
+
+/** The last `maxItems` items of one message type, newest first (useLiveDataFeed,
+ * useOptimizedRealtime). Items of one batch are folded in with one array copy. */
+export class FeedStore<T, K extends ConnectionType = ConnectionType> extends DerivedStore<
+  FeedSnapshot<T>, K
+> {
+  private items: readonly T[] = Object.freeze([]);
+  private incoming: T[] = [];
+  private error: RealtimeError | null = null;
+  private readonly maxItems: number;
+  private readonly map: ((payload: unknown) => T) | undefined;
+
+  constructor(
+    connection: ConnectionStore<K>, private readonly eventType: string, options: FeedOptions<T> = {},
+  ) {
+    super(connection);
+    this.maxItems = options.maxItems ?? 100;
+    this.map = options.map;
+  }
+
+  protected start() {
+    const map = this.map;
+    return [
+      this.connection.listen(this.eventType, (payload) => {
+        try {
+          this.incoming.push(map ? map(payload) : (payload as T));
+          this.error = null;
+        } catch (err) {
+          this.error = err instanceof RealtimeError ? err
+            : new RealtimeError('transform_failed', err instanceof Error ? err.message : String(err));
+        }
+        this.version++;
+      }),
+      this.connection.onError((error) => {
+        this.error = error;
+        this.version++;
+      }),
+    ];
+  }
+
+  protected derive(c: ConnectionSnapshot, previous: FeedSnapshot<T> | null) {
+    if (this.incoming.length > 0) {
+      const fresh = this.incoming.reverse();
+      this.incoming = [];
+      const keep = Math.max(0, this.maxItems - fresh.length);
+      this.items = Object.freeze(
+        (fresh.length > this.maxItems ? fresh.slice(0, this.maxItems) : fresh)
+          .concat(this.items.slice(0, keep)),
+      );
+    }
+    if (previous && previous.data === this.items && previous.error === this.error &&
+        previous.connectionState === c.connectionState) {
+      return previous;
+    }
+    return Object.freeze({ data: this.items, error: this.error, connectionState: c.connectionState });
+  }
+}
+
+// ---- what each hook builds (so the hooks carry no logic) ----
+
+export interface OptimizedRealtimeConfig {
+  wsConfig: ConnectionConfigs['ws'];
+  eventType: string;
+  /** Deliver in the batches of a MessageBatcher with this config (seed semantics). */
+  batchingConfig?: BatchingConfig;
+  /** Deliver at most every throttleDelay ms; unlike the seed, no message is dropped. */
+  throttleDelay?: number;
+  /** Deliver at most once per animation frame. */
+  frameAligned?: boolean;
+  /** Items kept, newest first (default 1000; the seed kept everything forever). */
+  maxItems?: number;
+}
+
+/** The delivery options useOptimizedRealtime's config asks for. */
+export function optimizedDelivery(config: OptimizedRealtimeConfig): DeliveryOptions {
+  if (config.frameAligned) return { frameAligned: true };
+  if (config.batchingConfig) return { batching: config.batchingConfig };
+  // A lossless throttle: everything that arrived during the window, at its end.
+  if (config.throttleDelay) return { batching: { priority: 'time', flushInterval: config.throttleDelay } };
+  return {};
+}
+
+/** The `data` field of a Server-Sent Event (`{ id, event, data }`), through `transform`. */
+export function sseData<T>(transform?: (data: unknown) => T): (event: unknown) => T {
+  return (event) => {
+    const data = (event as { data?: unknown } | null)?.data;
+    return transform ? transform(data) : (data as T);
+  };
+}

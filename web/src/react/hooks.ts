@@ -1,0 +1,137 @@
+// The seed's hooks, each only useSyncExternalStore over a store from web/src/connection-store.ts:
+// the store holds the pool reference, the state mapping and the batching; a hook picks the store
+// (one per config key) and keeps the caller's callbacks in refs, so an inline handler never
+// resubscribes.
+import { useInsertionEffect, useMemo, useRef, useSyncExternalStore } from 'react';
+
+import { type ConnectionConfigs, connectionKey } from '../connection-pool.js';
+import {
+  ConnectionStore,
+  type DeliveryOptions,
+  FeedStore,
+  type FeedSnapshot,
+  type HookConnectionState,
+  type OptimizedRealtimeConfig,
+  SubscriptionStore,
+  type SubscriptionSnapshot,
+  optimizedDelivery,
+  sseData,
+} from '../connection-store.js';
+import type { SSEConfig, SSEEvent, ServerSentEventsManager } from '../sse-manager.js';
+import type { WebSocketConfig, WebSocketManager, WebSocketMessage } from '../websocket-manager.js';
+import { usePool } from './context.js';
+
+/** Per-hook options (not part of the connection config). */
+export interface HookOptions {
+  /** Deliver messages in one batch per animation frame: at most one commit per frame. */
+  frameAligned?: boolean;
+}
+
+
+export interface UseWebSocketReturn {
+  /** Sends now when open (true), else queues it (false). */
+  sendMessage: <T>(message: WebSocketMessage<T>) => boolean;
+  subscribe: <T = unknown>(type: string, callback: (data: T) => void) => () => void;
+  connectionState: HookConnectionState;
+  lastMessage: WebSocketMessage | null;
+  isConnected: boolean;
+  /** The shared WebSocketManager (stats, state…) once acquired, else null. Shared: do not
+   * disconnect() it, unmount instead. */
+  manager: WebSocketManager | null;
+}
+
+export interface UseSSEReturn {
+  subscribe: <T = unknown>(eventType: string, callback: (event: SSEEvent<T>) => void) => () => void;
+  connectionState: HookConnectionState;
+  lastEvent: SSEEvent | null;
+  isConnected: boolean;
+  /** The shared ServerSentEventsManager once acquired, else null. */
+  manager: ServerSentEventsManager | null;
+}
+
+function useLatest<T>(value: T) {
+  const ref = useRef(value);
+  useInsertionEffect(() => {
+    ref.current = value;
+  });
+  return ref;
+}
+
+function useStore<S>(store: {
+  subscribe: (l: () => void) => () => void;
+  getSnapshot: () => S;
+  getServerSnapshot: () => S;
+}): S {
+  return useSyncExternalStore(store.subscribe, store.getSnapshot, store.getServerSnapshot);
+}
+
+/** One connection store per pool, connection key and delivery mode (the first config wins). */
+function useConnectionStore<K extends 'ws' | 'sse'>(
+  type: K, config: ConnectionConfigs[K], delivery: DeliveryOptions,
+): ConnectionStore<K> {
+  const pool = usePool();
+  const key = connectionKey(type, config);
+  const { frameAligned, batching } = delivery;
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- keyed by the connection key
+  return useMemo(() => new ConnectionStore(type, config, { pool, ...delivery }),
+    [pool, type, key, frameAligned, batching?.batchSize, batching?.flushInterval, batching?.priority]);
+}
+
+export function useWebSocket(config: WebSocketConfig, options: HookOptions = {}): UseWebSocketReturn {
+  const store = useConnectionStore('ws', config, options);
+  const snap = useStore(store);
+  return useMemo(() => ({
+    sendMessage: store.send,
+    subscribe: store.listen,
+    connectionState: snap.connectionState,
+    lastMessage: snap.lastMessage,
+    isConnected: snap.isConnected,
+    manager: store.connection as WebSocketManager | null,
+  }), [store, snap]);
+}
+
+export function useWebSocketSubscription<T>(
+  config: WebSocketConfig, eventType: string, onMessage?: (data: T) => void,
+  options: HookOptions = {},
+): SubscriptionSnapshot<T> {
+  const connection = useConnectionStore('ws', config, options);
+  const onMessageRef = useLatest(onMessage);
+  const store = useMemo(
+    () => new SubscriptionStore<T, 'ws'>(connection, eventType, (d) => onMessageRef.current?.(d)),
+    [connection, eventType, onMessageRef]);
+  return useStore(store);
+}
+
+export function useServerSentEvents(config: SSEConfig, options: HookOptions = {}): UseSSEReturn {
+  const store = useConnectionStore('sse', config, options);
+  const snap = useStore(store);
+  return useMemo(() => ({
+    subscribe: store.listen as UseSSEReturn['subscribe'],
+    connectionState: snap.connectionState,
+    lastEvent: (snap.lastMessage?.payload ?? null) as SSEEvent | null,
+    isConnected: snap.isConnected,
+    manager: store.connection as ServerSentEventsManager | null,
+  }), [store, snap]);
+}
+
+export function useLiveDataFeed<T>(
+  config: SSEConfig, eventType = 'update', transformer?: (data: unknown) => T,
+  options: HookOptions = {},
+): FeedSnapshot<T> {
+  const connection = useConnectionStore('sse', config, options);
+  const transformerRef = useLatest(transformer);
+  const store = useMemo(() => new FeedStore<T, 'sse'>(connection, eventType, {
+    map: sseData((d) => (transformerRef.current ? transformerRef.current(d) : (d as T))),
+    maxItems: 100,
+  }), [connection, eventType, transformerRef]);
+  return useStore(store);
+}
+
+export function useOptimizedRealtime<T>(config: OptimizedRealtimeConfig): readonly T[] {
+  const delivery = optimizedDelivery(config);
+  const connection = useConnectionStore('ws', config.wsConfig, delivery);
+  const store = useMemo(
+    () => new FeedStore<T, 'ws'>(connection, config.eventType, { maxItems: config.maxItems ?? 1000 }),
+    [connection, config.eventType, config.maxItems]);
+  return useStore(store).data;
+}
