@@ -26,5 +26,5 @@ node --experimental-eventsource --test --test-concurrency=1 tests/js/*.test.mjs
 
 if [ "${RT_SKIP_FUZZ:-0}" != 1 ] && [ -f scripts/fuzz.sh ]; then
   echo "== fuzzing (brief, ASan + UBSan)"
-  bash scripts/fuzz.sh "${RT_FUZZ_SECONDS:-20}"
+  bash scripts/fuzz.sh "${RT_FUZZ_SECONDS:-30}"
 fi

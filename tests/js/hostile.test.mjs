@@ -30,21 +30,6 @@ const SSE_TRANSPORTS = [
 
 const deepArray = (n) => '['.repeat(n) + ']'.repeat(n);
 
-function collectSse(manager, type, count) {
-  const items = [];
-  return {
-    items,
-    done: new Promise((resolve) => {
-      const off = manager.subscribe(type, (event) => {
-        items.push(event);
-        if (items.length === count) {
-          off();
-          resolve(items);
-        }
-      });
-    }),
-  };
-}
 
 function assertPrototypesUntouched() {
   assert.deepEqual(Object.getOwnPropertyNames(Object.prototype).sort(), OBJECT_PROTO_KEYS);
@@ -241,7 +226,7 @@ describe('invalid UTF-8', () => {
       t.after(() => server.close());
       const m = new ServerSentEventsManager({ url: server.url, ...transportConfig });
       t.after(() => m.dispose());
-      const got = collectSse(m, 'message', 3);
+      const got = collect(m, 'message', 3);
       await m.connect();
       assert.deepEqual((await got.done).map((e) => e.data), [
         'a\uFFFDb\uFFFD', '\uFFFDx', '\uFFFD\uFFFD\uFFFD|\uFFFD\uFFFD',
@@ -284,7 +269,7 @@ describe('hostile JSON', () => {
       t.after(() => m.dispose());
       const errors = [];
       m.on('error', (e) => errors.push(e.code));
-      const got = collectSse(m, 'message', 1);
+      const got = collect(m, 'message', 1);
       await m.connect();
       assert.deepEqual((await got.done).map((e) => e.data), [{ after: true }]);
       assert.deepEqual(errors, ['too_deep']);
@@ -378,7 +363,7 @@ describe('hostile JSON', () => {
       t.after(() => server.close());
       const m = new ServerSentEventsManager({ url: server.url, ...transportConfig });
       t.after(() => m.dispose());
-      const waits = ['constructor', '__proto__', 'toString'].map((type) => collectSse(m, type, 1));
+      const waits = ['constructor', '__proto__', 'toString'].map((type) => collect(m, type, 1));
       await m.connect();
       for (const w of waits) {
         const [event] = await w.done;

@@ -3,7 +3,7 @@ import { before, describe, test } from 'node:test';
 
 import { EventSource as EventSourcePackage } from 'eventsource';
 import { RealtimeError, ServerSentEventsManager, liveHandles, loadRuntime } from '../../dist/index.js';
-import { SSE_HEADERS, nextEvent, startHttpServer, untilState } from './helpers.mjs';
+import { SSE_HEADERS, collect, nextEvent, startHttpServer, untilState } from './helpers.mjs';
 
 before(() => loadRuntime());
 
@@ -16,21 +16,6 @@ const TRANSPORTS = [
   ['eventsource', { transport: 'eventsource', EventSource: NativeEventSource }],
 ];
 
-function collectEvents(manager, type, count) {
-  const items = [];
-  return {
-    items,
-    done: new Promise((resolve) => {
-      const off = manager.subscribe(type, (event) => {
-        items.push(event);
-        if (items.length === count) {
-          off();
-          resolve(items);
-        }
-      });
-    }),
-  };
-}
 
 for (const [name, transportConfig] of TRANSPORTS) {
   describe(`ServerSentEventsManager (${name} transport) against a real HTTP server`, () => {
@@ -44,9 +29,9 @@ for (const [name, transportConfig] of TRANSPORTS) {
       t.after(() => server.close());
       const m = new ServerSentEventsManager({ url: `${server.url}/stream`, ...transportConfig });
       t.after(() => m.dispose());
-      const updates = collectEvents(m, 'update', 1);
-      const notes = collectEvents(m, 'note', 1);
-      const messages = collectEvents(m, 'message', 1);
+      const updates = collect(m, 'update', 1);
+      const notes = collect(m, 'note', 1);
+      const messages = collect(m, 'message', 1);
       await m.connect();
       assert.equal(m.isConnected, true);
       assert.equal(m.readyState, 1);
@@ -72,7 +57,7 @@ for (const [name, transportConfig] of TRANSPORTS) {
         url: server.url, reconnectInterval: 5, ...transportConfig,
       });
       t.after(() => m.dispose());
-      const ticks = collectEvents(m, 'tick', TOTAL);
+      const ticks = collect(m, 'tick', TOTAL);
       await m.connect();
       const got = (await ticks.done).map((e) => e.data.n);
       assert.deepEqual(got, Array.from({ length: TOTAL }, (_, i) => i + 1));
@@ -128,7 +113,7 @@ describe('ServerSentEventsManager specifics', () => {
     // Without the retry field the reconnect would wait a minute and the test would time out.
     const m = new ServerSentEventsManager({ url: server.url, reconnectInterval: 60_000, transport: 'fetch' });
     t.after(() => m.dispose());
-    const again = collectEvents(m, 'message', 1);
+    const again = collect(m, 'message', 1);
     await m.connect();
     assert.deepEqual((await again.done)[0].data, 'again');
     assert.equal(server.requests.length, 2);
@@ -148,7 +133,7 @@ describe('ServerSentEventsManager specifics', () => {
     });
     t.after(() => m.dispose());
     assert.equal(m.transport, 'fetch');
-    const ok = collectEvents(m, 'message', 1);
+    const ok = collect(m, 'message', 1);
     await m.connect();
     await ok.done;
     const req = server.requests[0];
@@ -203,7 +188,7 @@ describe('ServerSentEventsManager specifics', () => {
     });
     t.after(() => server.close());
     const m = new ServerSentEventsManager({ url: server.url, reconnectInterval: 1, transport: 'fetch' });
-    const hi = collectEvents(m, 'message', 1);
+    const hi = collect(m, 'message', 1);
     await m.connect();
     await hi.done;
     m.disconnect();
