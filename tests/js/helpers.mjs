@@ -112,3 +112,22 @@ export async function startHttpServer(handler) {
 }
 
 export const SSE_HEADERS = { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' };
+
+/**
+ * A ws server that sends `frames` to each client, and a WebSocketManager connected to it that
+ * records error codes until the first message of `goodType` arrives. Returns
+ * { manager, errors, good } once that message is in (`good` holds its payloads).
+ */
+export async function framesUntilGood(t, frames, goodType, { wildcard = false } = {}) {
+  const { WebSocketManager } = await import('../../dist/index.js');
+  const server = await startWsServer((socket) => frames.forEach((f) => socket.send(f)));
+  t.after(() => server.close());
+  const manager = new WebSocketManager({ url: server.url });
+  t.after(() => manager.dispose());
+  const errors = [];
+  manager.on('error', (e) => errors.push(e.code));
+  if (wildcard) manager.on('message', () => {});
+  const good = collect(manager, goodType, 1);
+  await manager.connect();
+  return { manager, server, errors, good: await good.done };
+}

@@ -13,7 +13,7 @@ import {
   EncryptedMessageHandler, RealtimeError, ServerSentEventsManager, WebSocketManager, loadRuntime,
 } from '../../dist/index.js';
 import {
-  SSE_HEADERS, collect, envelope, nextEvent, startHttpServer, startWsServer, untilState,
+  SSE_HEADERS, collect, envelope, framesUntilGood, nextEvent, startHttpServer, startWsServer, untilState,
 } from './helpers.mjs';
 
 let runtime;
@@ -243,16 +243,7 @@ describe('hostile JSON', () => {
       deepArray(100_000),
       envelope('ok', 1),
     ];
-    const server = await startWsServer((socket) => frames.forEach((f) => socket.send(f)));
-    t.after(() => server.close());
-    const m = new WebSocketManager({ url: server.url });
-    t.after(() => m.dispose());
-    const errors = [];
-    m.on('error', (e) => errors.push(e.code));
-    m.on('message', () => {});  // the wildcard path too
-    const ok = collect(m, 'ok', 1);
-    await m.connect();
-    await ok.done;
+    const { manager: m, errors } = await framesUntilGood(t, frames, 'ok', { wildcard: true });
     assert.deepEqual(errors, ['too_deep', 'too_deep', 'too_deep']);
     assert.equal(m.state, 'open');
   });
@@ -378,15 +369,7 @@ describe('hostile JSON', () => {
   test('WS: non-string "type" values are rejected, one error each', async (t) => {
     const frames = ['{"type":42}', '{"type":null}', '{"type":true}', '{"type":["a"]}', '{"type":{"a":1}}',
       '{"payload":1}', '{"type":"ok"}'];
-    const server = await startWsServer((socket) => frames.forEach((f) => socket.send(f)));
-    t.after(() => server.close());
-    const m = new WebSocketManager({ url: server.url });
-    t.after(() => m.dispose());
-    const errors = [];
-    m.on('error', (e) => errors.push(e.code));
-    const ok = collect(m, 'ok', 1);
-    await m.connect();
-    await ok.done;
+    const { manager: m, errors } = await framesUntilGood(t, frames, 'ok');
     assert.deepEqual(errors, ['type_not_string', 'type_not_string', 'type_not_string', 'type_not_string',
       'type_not_string', 'type_missing']);
     assert.throws(() => m.send({ type: 42, payload: 1 }), TypeError);

@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { WebSocket as WsWebSocket } from 'ws';
 import { RealtimeError, WebSocketManager, liveHandles, loadRuntime } from '../../dist/index.js';
 import {
-  collect, envelope, nextEvent, nextServerMessage, startWsServer, untilState,
+  collect, envelope, framesUntilGood, nextEvent, nextServerMessage, startWsServer, untilState,
 } from './helpers.mjs';
 
 before(() => loadRuntime());
@@ -157,15 +157,8 @@ describe('WebSocketManager against a real ws server', () => {
       Buffer.from([1, 2, 3]),
       envelope('good', { ok: true }),
     ];
-    const server = await startWsServer((socket) => frames.forEach((f) => socket.send(f)));
-    t.after(() => server.close());
-    const m = new WebSocketManager({ url: server.url });
-    t.after(() => m.dispose());
-    const errors = [];
-    m.on('error', (e) => errors.push(e.code));
-    const good = collect(m, 'good', 1);
-    await m.connect();
-    assert.deepEqual(await good.done, [{ ok: true }]);
+    const { manager: m, server, errors, good } = await framesUntilGood(t, frames, 'good');
+    assert.deepEqual(good, [{ ok: true }]);
     assert.deepEqual(errors, [
       'not_json', 'type_missing', 'not_object', 'type_not_string', 'too_large', 'binary_frame',
     ]);
