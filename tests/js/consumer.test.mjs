@@ -24,52 +24,13 @@ import { gzipSync } from 'node:zlib';
 import { test } from 'node:test';
 
 import { WebSocketServer } from 'ws';
+import { appNpmEnv, run } from './process-helpers.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CSP = "script-src 'self' 'wasm-unsafe-eval'";
 const GZIP_BUDGET = 80_000;  // bytes of wasm + glue JS, gzip -9: the target of issue 4
 const GREETING = 'hello from the local server';
-
-/** Runs a command; rejects with its output tail and the reason when it fails or times out. */
-function run(cmd, args, { cwd, env = process.env, timeoutMs, what }) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${what}: timed out after ${timeoutMs / 1000} s ` +
-        `(\`${cmd} ${args.join(' ')}\` in ${cwd})\n${out.slice(-4000)}`));
-    }, timeoutMs);
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(new Error(`${what}: could not run ${cmd}: ${e.message}`));
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(out);
-      else reject(new Error(`${what}: \`${cmd} ${args.join(' ')}\` exited with ${code ?? signal}` +
-        ` in ${cwd}\n${out.slice(-4000)}`));
-    });
-  });
-}
-
-/** The environment for npm in the app folder: without what `npm test` sets about this package
- * (npm_config_local_prefix, npm_package_*, …), so that the nested npm sees only the app. */
-function appNpmEnv() {
-  const env = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    const key = k.toLowerCase();
-    if (key.startsWith('npm_package_') || key.startsWith('npm_lifecycle_') ||
-        key === 'npm_config_local_prefix' || key === 'npm_config_prefix' || key === 'init_cwd') {
-      continue;
-    }
-    env[k] = v;
-  }
-  return env;
-}
 
 /** Rejects with `message` if `promise` has not settled within `ms`. */
 function within(ms, message, promise) {
