@@ -21,6 +21,22 @@ export function prng(seed = 1) {
 const SYMBOLS = ['AAPL', 'MSFT', 'GOOG', 'AMZN', 'NVDA', 'TSLA', 'META', 'NFLX'];
 export const TYPES = ['trade', 'quote'];
 
+/** The raw baseline every WebSocket bench compares against: JSON.parse of the whole frame and a
+ * Map dispatch by type. Returns the `onmessage` handler. */
+export function baselineOnMessage(onPayload) {
+  const handlers = new Map(TYPES.map((t) => [t, onPayload]));
+  return (e) => {
+    let msg;
+    try {
+      msg = JSON.parse(e.data);
+    } catch {
+      return;
+    }
+    const cb = handlers.get(msg.type);
+    if (cb) cb(msg.payload);
+  };
+}
+
 function uuid(rand) {
   let hex = '';
   for (let i = 0; i < 32; i++) hex += Math.floor(rand() * 16).toString(16);

@@ -6,7 +6,7 @@
 // CPU time is process.cpuUsage() (user + sys, all threads of this process) from just after the
 // "go" is sent on the open socket (the server starts then) to the last message delivered.
 // Prints one JSON line: { impl, ws, count, cpuUs, userUs, sysUs, wallMs, usPerMsg, ... }.
-import { parseFlags, TYPES, distIndex, windowProfiler } from './common.mjs';
+import { baselineOnMessage, parseFlags, TYPES, distIndex, windowProfiler } from './common.mjs';
 
 const flags = parseFlags(process.argv.slice(2));
 const impl = flags.impl ?? 'baseline';
@@ -48,20 +48,9 @@ function start() {
 
 let close;
 if (impl === 'baseline') {
-  const handlers = new Map();
-  for (const t of TYPES) handlers.set(t, onPayload);
   const socket = new Ctor(url);
   socket.binaryType = 'arraybuffer';
-  socket.onmessage = (e) => {
-    let msg;
-    try {
-      msg = JSON.parse(e.data);
-    } catch {
-      return;
-    }
-    const cb = handlers.get(msg.type);
-    if (cb) cb(msg.payload);
-  };
+  socket.onmessage = baselineOnMessage(onPayload);
   await new Promise((resolve, reject) => {
     socket.onopen = resolve;
     socket.onerror = reject;

@@ -6,7 +6,7 @@
 //   node bench/lib/ws-pipeline.mjs [--count=200000] [--rounds=5] [--unicode] [--impl=both|wasm|baseline]
 //                                  [--breakdown]  (also encodeInto alone, encode + C++ validation
 //                                                  with nothing subscribed, JSON.parse of payloads)
-import { makeMessages, median, parseFlags, TYPES, distIndex } from './common.mjs';
+import { baselineOnMessage, makeMessages, median, parseFlags, TYPES, distIndex } from './common.mjs';
 const { WebSocketManager, loadRuntime } = await import(distIndex());
 
 const flags = parseFlags(process.argv.slice(2));
@@ -50,18 +50,8 @@ function runWasm() {
   const on = socket.onmessage;
   for (let i = 0; i < texts.length; i++) on({ data: texts[i] });
 }
-const handlers = new Map(TYPES.map((t) => [t, onPayload]));
 function runBaseline() {
-  const on = (e) => {
-    let msg;
-    try {
-      msg = JSON.parse(e.data);
-    } catch {
-      return;
-    }
-    const cb = handlers.get(msg.type);
-    if (cb) cb(msg.payload);
-  };
+  const on = baselineOnMessage(onPayload);
   for (let i = 0; i < texts.length; i++) on({ data: texts[i] });
 }
 
