@@ -25,6 +25,7 @@ constexpr Entry kTable[] = {
     {Errc::kStreamTooLarge, "stream_too_large", "event or line is larger than the configured limit"},
     {Errc::kInvalidUrl, "invalid_url", "invalid URL"},
     {Errc::kUnauthorized, "unauthorized", "server rejected the credentials"},
+    {Errc::kConnectTimeout, "connect_timeout", "the connection did not open within connectTimeout"},
     {Errc::kMalformedToken, "malformed_token", "token is not a well-formed JWT"},
     {Errc::kTokenExpired, "token_expired", "token is expired"},
     {Errc::kDecryptFailed, "decrypt_failed", "message could not be decrypted"},

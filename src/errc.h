@@ -27,6 +27,7 @@ enum class Errc : std::uint16_t {
   kStreamTooLarge = 25,
   kInvalidUrl = 26,
   kUnauthorized = 27,
+  kConnectTimeout = 28,
   // Security.
   kMalformedToken = 40,
   kTokenExpired = 41,

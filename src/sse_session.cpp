@@ -27,11 +27,12 @@ bool is_event_stream(std::string_view content_type) {
 SseSession::SseSession(SseConfig config, SseHost& host)
     : config_(std::move(config)),
       host_(host),
-      backoff_(config_.backoff, [this] { return host_.random_u32(); }),
+      connector_(config_.connection, *this),
       parser_(config_.limits) {}
 
 SseSession::~SseSession() {
-  host_.cancel_reconnect_timer();
+  host_.cancel_timer(ConnectorTimer::kReconnect);
+  host_.cancel_timer(ConnectorTimer::kConnectTimeout);
   if (stream_ != 0) host_.close_stream(stream_);
 }
 
@@ -53,16 +54,27 @@ void SseSession::set_state(WsState s) {
 
 void SseSession::connect() {
   if (state_ != WsState::kClosed) return;
-  backoff_.reset();
   ever_opened_ = false;
+  suspended_ = false;
   set_state(WsState::kConnecting);
-  open_stream();
+  connector_.start();
 }
 
-void SseSession::open_stream() {
+void SseSession::start_transport(const std::string& url) {
+  drop_stream();
   parser_.reset_stream();
-  stream_ = host_.open_stream(config_.url, parser_.last_event_id());
-  if (stream_ == 0) fail(Errc::kInvalidUrl, config_.url, 0);
+  stream_ = host_.open_stream(url, parser_.last_event_id());
+  if (stream_ == 0) fail(Errc::kInvalidUrl, url, 0);
+}
+
+void SseSession::provide_url(std::uint32_t seq, const std::string& url) {
+  connector_.provide_url(seq, url);
+}
+
+void SseSession::url_failed(std::uint32_t seq, std::string_view detail) {
+  if (!connector_.url_failed(seq)) return;
+  host_.on_error(Errc::kConnectFailed, "the url function failed: " + std::string(detail), 0);
+  handle_lost();
 }
 
 void SseSession::drop_stream() {
@@ -72,13 +84,13 @@ void SseSession::drop_stream() {
 }
 
 void SseSession::disconnect() {
-  host_.cancel_reconnect_timer();
+  connector_.stop();
   drop_stream();
   set_state(WsState::kClosed);
 }
 
 void SseSession::fail(Errc code, std::string detail, int status) {
-  host_.cancel_reconnect_timer();
+  connector_.stop();
   drop_stream();
   std::string message(errc_message(code));
   if (!detail.empty()) message += ": " + detail;
@@ -105,7 +117,7 @@ void SseSession::on_stream_open(std::uint32_t stream, int status, std::string_vi
   }
   if (ever_opened_) ++reconnects_;
   ever_opened_ = true;
-  backoff_.reset();
+  connector_.opened();
   set_state(WsState::kOpen);
 }
 
@@ -147,37 +159,62 @@ void SseSession::on_event(const SseEvent& event) {
 }
 
 void SseSession::on_retry(std::uint32_t milliseconds) {
-  backoff_.set_base_interval(milliseconds);
+  connector_.set_base_interval(milliseconds);
 }
 
 void SseSession::on_stream_end(std::uint32_t stream) {
   if (stream != stream_ || stream == 0) return;
   drop_stream();
-  schedule_reconnect();
+  handle_lost();
 }
 
 void SseSession::on_stream_retrying(std::uint32_t stream) {
   if (stream != stream_ || stream == 0) return;
-  if (!backoff_.next_delay()) {
-    fail(Errc::kGaveUp, std::to_string(config_.backoff.reconnect_attempts) + " attempts", 0);
+  if (!connector_.transport_retrying()) {
+    std::uint32_t attempts = config_.connection.backoff.reconnect_attempts;
+    fail(Errc::kGaveUp, std::to_string(attempts) + " attempts", 0);
     return;
   }
   set_state(WsState::kReconnecting);
 }
 
-void SseSession::schedule_reconnect() {
-  std::optional<double> delay = backoff_.next_delay();
-  if (!delay) {
-    fail(Errc::kGaveUp, std::to_string(config_.backoff.reconnect_attempts) + " attempts", 0);
+void SseSession::handle_lost() {
+  if (connector_.lost() == Connector::Lost::kGaveUp) {
+    std::uint32_t attempts = config_.connection.backoff.reconnect_attempts;
+    fail(Errc::kGaveUp, std::to_string(attempts) + " attempts", 0);
     return;
   }
   set_state(WsState::kReconnecting);
-  host_.set_reconnect_timer(*delay);
 }
 
-void SseSession::on_timer() {
-  if (state_ != WsState::kReconnecting) return;
-  open_stream();
+void SseSession::on_timer(ConnectorTimer timer) {
+  if (!connector_.on_timer(timer)) return;  // kReconnect starts the attempt by itself
+  std::string message(errc_message(Errc::kConnectTimeout));
+  message += ": " +
+             std::to_string(static_cast<long long>(config_.connection.connect_timeout_ms)) + " ms";
+  host_.on_error(Errc::kConnectTimeout, message, 0);
+  drop_stream();
+  handle_lost();
+}
+
+void SseSession::on_lifecycle(LifecycleEvent event) {
+  switch (event) {
+    case LifecycleEvent::kOnline: return connector_.set_online(true);
+    case LifecycleEvent::kOffline: return connector_.set_online(false);
+    case LifecycleEvent::kVisible: return connector_.set_visible(true);
+    case LifecycleEvent::kHidden: return connector_.set_visible(false);
+    case LifecycleEvent::kFreeze: return;
+    case LifecycleEvent::kResume: return connector_.resumed();
+    case LifecycleEvent::kPageHide:
+      if (state_ == WsState::kClosed) return;
+      disconnect();
+      suspended_ = true;
+      return;
+    case LifecycleEvent::kPageShow:
+      if (!suspended_) return;
+      suspended_ = false;
+      return connect();
+  }
 }
 
 }  // namespace realtime

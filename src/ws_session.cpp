@@ -34,7 +34,7 @@ bool is_auth_close_code(int code) { return code == 4001 || code == 4401; }
 WsSession::WsSession(WsConfig config, WsHost& host)
     : config_(std::move(config)),
       host_(host),
-      backoff_(config_.backoff, [this] { return random(); }),
+      connector_(config_.connection, *this),
       heartbeat_(config_.heartbeat),
       queue_(config_.message_queue_size) {}
 
@@ -83,19 +83,42 @@ void WsSession::connect() {
   }
   drop_socket();  // a socket still closing from an earlier disconnect() is abandoned
   host_.cancel_timer(WsTimer::kCloseTimeout);
-  backoff_.reset();
   ever_opened_ = false;
+  suspended_ = false;
   auth_retries_left_ = config_.auth.retries;
   set_state(WsState::kConnecting);
-  open_new_socket();
+  connector_.start();
 }
 
-void WsSession::open_new_socket() {
-  socket_ = host_.open_socket(config_.url, config_.protocols);
+namespace {
+WsTimer ws_timer(ConnectorTimer t) {
+  return t == ConnectorTimer::kReconnect ? WsTimer::kReconnect : WsTimer::kConnectTimeout;
+}
+}  // namespace
+
+void WsSession::set_timer(ConnectorTimer timer, double delay_ms) {
+  host_.set_timer(ws_timer(timer), delay_ms);
+}
+void WsSession::cancel_timer(ConnectorTimer timer) { host_.cancel_timer(ws_timer(timer)); }
+
+void WsSession::start_transport(const std::string& url) {
+  drop_socket();
+  socket_ = host_.open_socket(url, config_.protocols);
   if (socket_ == 0) {
-    emit_error(Errc::kInvalidUrl, config_.url);
+    connector_.stop();
+    emit_error(Errc::kInvalidUrl, url);
     set_state(WsState::kClosed);
   }
+}
+
+void WsSession::provide_url(std::uint32_t seq, const std::string& url) {
+  connector_.provide_url(seq, url);
+}
+
+void WsSession::url_failed(std::uint32_t seq, std::string_view detail) {
+  if (!connector_.url_failed(seq)) return;
+  emit_error(Errc::kConnectFailed, "the url function failed: " + std::string(detail));
+  handle_lost(false);
 }
 
 void WsSession::drop_socket() {
@@ -105,7 +128,7 @@ void WsSession::drop_socket() {
 }
 
 void WsSession::disconnect(int code, std::string_view reason) {
-  host_.cancel_timer(WsTimer::kReconnect);
+  connector_.stop();
   host_.cancel_timer(WsTimer::kHeartbeat);
   if (state_ == WsState::kClosed || state_ == WsState::kClosing) return;
   if (socket_ == 0) {
@@ -135,7 +158,7 @@ void WsSession::on_socket_open(std::uint32_t socket) {
   if (ever_opened_) ++stats_.reconnects;
   ever_opened_ = true;
   opened_at_ = host_.now_ms();
-  backoff_.reset();
+  connector_.opened();
   // Before the 'open' state is announced (a listener may send at once): the preamble first, then
   // the offline queue in order. send_text calls back into nothing, so no re-check is needed here.
   if (!preamble_type_.empty()) {
@@ -189,7 +212,7 @@ void WsSession::on_socket_close(std::uint32_t socket, int code, std::string_view
   drop_socket();
   host_.on_close(code, reason, was_clean);
   host_.cancel_timer(WsTimer::kHeartbeat);
-  if (state_ == WsState::kClosing) {
+  if (state_ == WsState::kClosing || state_ == WsState::kClosed) {
     host_.cancel_timer(WsTimer::kCloseTimeout);
     set_state(WsState::kClosed);
     return;
@@ -201,9 +224,10 @@ void WsSession::on_socket_close(std::uint32_t socket, int code, std::string_view
     if (auth_retries_left_ > 0) {
       --auth_retries_left_;
       set_state(WsState::kReconnecting);
-      host_.set_timer(WsTimer::kReconnect, 0);  // the host refreshes the token before opening
+      connector_.retry_now();  // the host refreshes the token before opening
       return;
     }
+    connector_.stop();
     emit_error(Errc::kUnauthorized, "close code " + std::to_string(code) + " after " +
                                         std::to_string(config_.auth.retries) +
                                         " token refresh(es)");
@@ -211,10 +235,11 @@ void WsSession::on_socket_close(std::uint32_t socket, int code, std::string_view
     return;
   }
   if (was_clean && !server_expects_reconnect(code)) {
+    connector_.stop();
     set_state(WsState::kClosed);
     return;
   }
-  schedule_reconnect();
+  handle_lost(false);
 }
 
 void WsSession::on_socket_oversize(std::uint32_t socket, std::size_t size) {
@@ -234,22 +259,73 @@ void WsSession::set_open_preamble(std::string type, std::string payload_json) {
   preamble_payload_ = std::move(payload_json);
 }
 
-void WsSession::schedule_reconnect() {
-  std::optional<double> delay = backoff_.next_delay();
-  if (!delay) {
-    emit_error(Errc::kGaveUp, std::to_string(config_.backoff.reconnect_attempts) + " attempts");
-    set_state(WsState::kClosed);
-    return;
+void WsSession::handle_lost(bool dead) {
+  switch (connector_.lost(dead)) {
+    case Connector::Lost::kRetrying:
+    case Connector::Lost::kWaiting: set_state(WsState::kReconnecting); return;
+    case Connector::Lost::kGaveUp: {
+      std::uint32_t attempts = config_.connection.backoff.reconnect_attempts;
+      emit_error(Errc::kGaveUp, std::to_string(attempts) + " attempts");
+      set_state(WsState::kClosed);
+      return;
+    }
   }
-  set_state(WsState::kReconnecting);
-  host_.set_timer(WsTimer::kReconnect, *delay);
+}
+
+void WsSession::send_ping(double now) {
+  host_.send_text(socket_, encode_envelope({.type = "ping", .payload_json = "{}"}, now,
+                                           [this] { return random(); }));
+}
+
+void WsSession::probe() {
+  if (state_ != WsState::kOpen || !heartbeat_.enabled()) return;
+  double now = host_.now_ms();
+  heartbeat_.probe(now);
+  send_ping(now);
+  host_.set_timer(WsTimer::kHeartbeat, heartbeat_.interval());
+}
+
+void WsSession::on_lifecycle(LifecycleEvent event) {
+  switch (event) {
+    case LifecycleEvent::kOnline:
+      connector_.set_online(true);
+      return probe();
+    case LifecycleEvent::kOffline:
+      connector_.set_online(false);
+      return probe();  // a connection that died with the network is noticed within a heartbeat
+    case LifecycleEvent::kVisible:
+      connector_.set_visible(true);
+      return probe();
+    case LifecycleEvent::kHidden: return connector_.set_visible(false);
+    case LifecycleEvent::kFreeze: return;
+    case LifecycleEvent::kResume:
+      connector_.resumed();
+      return probe();
+    case LifecycleEvent::kPageHide:
+      if (state_ == WsState::kClosed || state_ == WsState::kClosing) return;
+      disconnect(1001, "page entered the back/forward cache");
+      suspended_ = true;
+      return;
+    case LifecycleEvent::kPageShow:
+      if (!suspended_) return;
+      suspended_ = false;
+      return connect();
+  }
 }
 
 void WsSession::on_timer(WsTimer timer) {
   switch (timer) {
     case WsTimer::kReconnect:
       if (state_ != WsState::kReconnecting) return;
-      open_new_socket();
+      connector_.on_timer(ConnectorTimer::kReconnect);
+      return;
+    case WsTimer::kConnectTimeout:
+      if (!connector_.on_timer(ConnectorTimer::kConnectTimeout)) return;
+      emit_error(Errc::kConnectTimeout,
+                 std::to_string(static_cast<long long>(config_.connection.connect_timeout_ms)) +
+                     " ms");
+      drop_socket();
+      handle_lost(false);
       return;
     case WsTimer::kHeartbeat: {
       if (state_ != WsState::kOpen) return;
@@ -258,15 +334,19 @@ void WsSession::on_timer(WsTimer timer) {
         heartbeat_.on_frame(now);
         frame_since_tick_ = false;
       }
-      if (heartbeat_.on_tick(now) == Heartbeat::Tick::kDead) {
-        emit_error(Errc::kHeartbeatTimeout);
-        host_.close_socket(socket_, 4000, "heartbeat timeout");
-        drop_socket();
-        schedule_reconnect();
-        return;
+      switch (heartbeat_.on_tick(now)) {
+        case Heartbeat::Tick::kDead:
+          emit_error(Errc::kHeartbeatTimeout);
+          host_.close_socket(socket_, 4000, "heartbeat timeout");
+          drop_socket();
+          handle_lost(true);
+          return;
+        case Heartbeat::Tick::kProbe:
+          connector_.resumed();  // the page was stalled: a close that follows is no failure
+          break;
+        case Heartbeat::Tick::kSendPing: break;
       }
-      host_.send_text(socket_, encode_envelope({.type = "ping", .payload_json = "{}"}, now,
-                                               [this] { return random(); }));
+      send_ping(now);
       host_.set_timer(WsTimer::kHeartbeat, heartbeat_.interval());
       return;
     }

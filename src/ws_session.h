@@ -6,6 +6,8 @@
 //                         │                 │ unclean close / heartbeat timeout
 //                         └─unclean close─→ reconnecting ─timer→ (new socket) ─open→ open
 //   reconnecting ─attempts used up→ closed + 'error' gave_up
+// When and where to reconnect (backoff, minUptime, connectTimeout, failover URLs, offline and
+// the page lifecycle) is the shared Connector's (connector.h).
 #pragma once
 
 #include <cstdint>
@@ -13,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include "backoff.h"
+#include "connector.h"
 #include "envelope.h"
 #include "errc.h"
 #include "heartbeat.h"
@@ -24,8 +26,8 @@ namespace realtime {
 enum class WsState : std::uint8_t { kConnecting, kOpen, kReconnecting, kClosing, kClosed };
 std::string_view ws_state_name(WsState s);
 
-enum class WsTimer : std::uint8_t { kReconnect, kHeartbeat, kCloseTimeout };
-inline constexpr int kWsTimerCount = 3;
+enum class WsTimer : std::uint8_t { kReconnect, kHeartbeat, kCloseTimeout, kConnectTimeout };
+inline constexpr int kWsTimerCount = 4;
 
 enum class DropReason : std::uint8_t { kQueueFull };
 std::string_view drop_reason_name(DropReason r);
@@ -44,9 +46,8 @@ struct AuthRetryPolicy {
 bool is_auth_close_code(int code);
 
 struct WsConfig {
-  std::string url;
+  ConnectorConfig connection;  // urls, backoff, connectTimeout, minUptime, pauseWhenHidden
   std::vector<std::string> protocols;
-  BackoffConfig backoff;
   HeartbeatConfig heartbeat;
   std::size_t message_queue_size = 100;  // messageQueueSize
   DecodeLimits limits;                   // maxMessageBytes, maxDepth
@@ -62,6 +63,8 @@ class WsHost {
   // Opens a socket; returns its id (never 0), or 0 when it cannot even be created (bad URL).
   virtual std::uint32_t open_socket(const std::string& url,
                                     const std::vector<std::string>& protocols) = 0;
+  // Dynamic URL: answer with WsSession::provide_url / url_failed and the same seq.
+  virtual void request_url(std::uint32_t seq) = 0;
   virtual void send_text(std::uint32_t socket, const std::string& text) = 0;
   virtual void close_socket(std::uint32_t socket, int code, std::string_view reason) = 0;
   // Forget a socket: the host delivers no further events from it and frees it.
@@ -87,10 +90,10 @@ struct WsStats {
   double last_rtt_ms = -1;       // from ping → pong, -1 until measured
 };
 
-class WsSession {
+class WsSession final : private ConnectorHost {
  public:
   WsSession(WsConfig config, WsHost& host);
-  ~WsSession();
+  ~WsSession() override;
   WsSession(const WsSession&) = delete;
   WsSession& operator=(const WsSession&) = delete;
 
@@ -110,6 +113,10 @@ class WsSession {
   // usual.
   void on_socket_error(std::uint32_t socket, Errc code, std::string_view detail);
   void on_timer(WsTimer timer);
+  // The answer to WsHost::request_url.
+  void provide_url(std::uint32_t seq, const std::string& url);
+  void url_failed(std::uint32_t seq, std::string_view detail);
+  void on_lifecycle(LifecycleEvent event);
 
   // An envelope sent first on every open, before the offline queue is flushed (the 'message'
   // token transport: {type: 'auth', payload: {token}}). Not queued, never dropped, never stale:
@@ -120,23 +127,35 @@ class WsSession {
   int ready_state() const;  // WebSocket numbers: 0 connecting, 1 open, 2 closing, 3 closed
   WsStats stats() const;
   const WsConfig& config() const { return config_; }
+  const Connector& connector() const { return connector_; }
 
  private:
+  // ---- ConnectorHost ----
+  double now_ms() override { return host_.now_ms(); }
+  std::uint32_t random_u32() override { return host_.random_u32(); }
+  void set_timer(ConnectorTimer timer, double delay_ms) override;
+  void cancel_timer(ConnectorTimer timer) override;
+  void request_url(std::uint32_t seq) override { host_.request_url(seq); }
+  void start_transport(const std::string& url) override;
+
   void set_state(WsState s);
-  void open_new_socket();
-  void schedule_reconnect();
+  // The socket (attempting or open) is gone: reconnect, wait for the network, or give up.
+  void handle_lost(bool dead);
   void drop_socket();
+  void send_ping(double now);
+  void probe();
   void emit_error(Errc code, std::string detail = {});
   std::uint32_t random() { return host_.random_u32(); }
 
   WsConfig config_;
   WsHost& host_;
-  Backoff backoff_;
+  Connector connector_;
   Heartbeat heartbeat_;
   OutboundQueue queue_;
   WsState state_ = WsState::kClosed;
   std::uint32_t socket_ = 0;
   bool ever_opened_ = false;
+  bool suspended_ = false;  // closed for the back/forward cache: pageshow reconnects
   bool frame_since_tick_ = false;  // a frame arrived since the last heartbeat tick
   double opened_at_ = 0;
   std::uint32_t auth_retries_left_ = 0;

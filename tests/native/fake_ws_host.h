@@ -30,6 +30,7 @@ class FakeWsHost : public WsHost {
   std::vector<std::pair<Errc, std::string>> errors;
   std::vector<std::pair<DropReason, std::uint32_t>> drops;
   std::vector<int> close_codes;
+  std::vector<std::uint32_t> url_requests;
 
   double now_ms() override { return now; }
   std::uint32_t random_u32() override {
@@ -42,6 +43,7 @@ class FakeWsHost : public WsHost {
     sockets[last_socket].url = url;
     return last_socket;
   }
+  void request_url(std::uint32_t seq) override { url_requests.push_back(seq); }
   void send_text(std::uint32_t s, const std::string& text) override {
     sockets[s].sent.push_back(text);
   }

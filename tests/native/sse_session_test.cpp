@@ -15,7 +15,9 @@ struct FakeSseHost : SseHost {
   bool fail_open = false;
   std::vector<std::pair<std::string, std::string>> opened;  // url, last event id
   std::vector<std::uint32_t> closed;
-  std::optional<double> timer;
+  std::optional<double> timer;          // the reconnect timer's delay
+  std::optional<double> connect_timer;  // the connect timeout's delay
+  std::vector<std::uint32_t> url_requests;
   std::vector<std::pair<WsState, WsState>> states;
   std::vector<std::string> events;  // "type|data|id"
   std::vector<std::tuple<Errc, std::string, int>> errors;
@@ -28,8 +30,13 @@ struct FakeSseHost : SseHost {
     return ++next;
   }
   void close_stream(std::uint32_t s) override { closed.push_back(s); }
-  void set_reconnect_timer(double delay) override { timer = delay; }
-  void cancel_reconnect_timer() override { timer.reset(); }
+  void set_timer(ConnectorTimer t, double delay) override {
+    (t == ConnectorTimer::kReconnect ? timer : connect_timer) = delay;
+  }
+  void cancel_timer(ConnectorTimer t) override {
+    (t == ConnectorTimer::kReconnect ? timer : connect_timer).reset();
+  }
+  void request_url(std::uint32_t seq) override { url_requests.push_back(seq); }
   void on_state(WsState n, WsState o) override { states.emplace_back(n, o); }
   void on_event(const SseEvent& e) override {
     events.push_back(std::string(e.type) + "|" + std::string(e.data) + "|" +
@@ -42,7 +49,7 @@ struct FakeSseHost : SseHost {
 
 struct SseSessionTest : ::testing::Test {
   FakeSseHost host;
-  SseConfig config{.url = "http://x.test/stream"};
+  SseConfig config{.connection = {.urls = {"http://x.test/stream"}}};
   std::unique_ptr<SseSession> session;
   void start() {
     session = std::make_unique<SseSession>(config, host);
@@ -52,7 +59,7 @@ struct SseSessionTest : ::testing::Test {
   void fire() {
     ASSERT_TRUE(host.timer.has_value());
     host.timer.reset();
-    session->on_timer();
+    session->on_timer(ConnectorTimer::kReconnect);
   }
 };
 
@@ -99,7 +106,7 @@ TEST_F(SseSessionTest, RetryFieldSetsTheReconnectDelay) {
 }
 
 TEST_F(SseSessionTest, GivesUpAfterAttempts) {
-  config.backoff.reconnect_attempts = 2;
+  config.connection.backoff.reconnect_attempts = 2;
   start();
   session->on_stream_end(host.next);
   fire();

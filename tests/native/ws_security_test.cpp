@@ -28,9 +28,9 @@ struct SecureSessionTest : ::testing::Test {
   WsConfig config;
   std::unique_ptr<WsSession> session;
   SecureSessionTest() {
-    config.url = "ws://example.test/socket";
+    config.connection.urls = {"ws://example.test/socket"};
     config.heartbeat.interval_ms = 0;
-    config.backoff.reconnect_interval_ms = 100;
+    config.connection.backoff.reconnect_interval_ms = 100;
   }
   void start() {
     session = std::make_unique<WsSession>(config, host);

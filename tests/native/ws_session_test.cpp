@@ -11,7 +11,7 @@ using testing::FakeWsHost;
 
 WsConfig make_config() {
   WsConfig c;
-  c.url = "ws://example.test/socket";
+  c.connection.urls = {"ws://example.test/socket"};
   c.heartbeat.interval_ms = 30000;
   return c;
 }
@@ -153,7 +153,7 @@ TEST_F(SessionTest, OversizeFrameIsAnErrorWithSizes) {
 }
 
 TEST_F(SessionTest, UncleanCloseReconnectsWithBackoffThenGivesUp) {
-  config.backoff.reconnect_attempts = 3;
+  config.connection.backoff.reconnect_attempts = 3;
   start();
   open();
   session->on_socket_close(host.last_socket, 1006, "", false);
@@ -174,7 +174,7 @@ TEST_F(SessionTest, UncleanCloseReconnectsWithBackoffThenGivesUp) {
   EXPECT_EQ(host.errors[0].first, Errc::kGaveUp);
 }
 
-TEST_F(SessionTest, SuccessfulReopenResetsBackoffAndCountsReconnect) {
+TEST_F(SessionTest, ReopenResetsBackoffOnlyAfterMinUptime) {
   start();
   open();
   session->on_socket_close(host.last_socket, 1006, "", false);
@@ -185,6 +185,12 @@ TEST_F(SessionTest, SuccessfulReopenResetsBackoffAndCountsReconnect) {
   open();
   EXPECT_EQ(session->state(), WsState::kOpen);
   EXPECT_EQ(session->stats().reconnects, 1u);
+  host.now += 4999;  // open, but not for minUptime (5000): the streak goes on
+  session->on_socket_close(host.last_socket, 1006, "", false);
+  EXPECT_EQ(*host.due(WsTimer::kReconnect) - host.now, 4000);
+  host.fire_next(*session);
+  open();
+  host.now += 5000;  // stayed open minUptime: the counter resets
   session->on_socket_close(host.last_socket, 1006, "", false);
   EXPECT_EQ(*host.due(WsTimer::kReconnect) - host.now, 1000);
 }
