@@ -4,12 +4,86 @@
 #include <emscripten/eventloop.h>
 #include <emscripten/heap.h>
 
+#include <algorithm>
+#include <cmath>
+#include <string_view>
+
 #include "errc.h"
 #include "js_api.h"
 
 namespace realtime::web {
 namespace {
 int g_live_timers = 0;
+std::vector<LifecycleListener*> g_lifecycle;
+
+// The browser's names for the events (library_realtime.js passes them as they come).
+constexpr std::pair<std::string_view, LifecycleEvent> kLifecycleNames[] = {
+    {"online", LifecycleEvent::kOnline},     {"offline", LifecycleEvent::kOffline},
+    {"visible", LifecycleEvent::kVisible},   {"hidden", LifecycleEvent::kHidden},
+    {"freeze", LifecycleEvent::kFreeze},     {"resume", LifecycleEvent::kResume},
+    {"pagehide", LifecycleEvent::kPageHide}, {"pageshow", LifecycleEvent::kPageShow},
+};
+}  // namespace
+
+emscripten::val JsConfig::get(const char* key) const { return object_[key]; }
+
+double JsConfig::num(const char* key, double fallback) const {
+  emscripten::val v = get(key);
+  return v.isNumber() ? v.as<double>() : fallback;
+}
+
+bool JsConfig::flag(const char* key, bool fallback) const {
+  emscripten::val v = get(key);
+  return v.isUndefined() || v.isNull() ? fallback : v.as<bool>();
+}
+
+std::vector<std::string> JsConfig::strings(const char* key) const {
+  emscripten::val v = get(key);
+  std::vector<std::string> out;
+  if (v.isString()) {
+    out.push_back(v.as<std::string>());
+  } else if (v.isArray()) {
+    auto n = v["length"].as<unsigned>();
+    for (unsigned i = 0; i < n; ++i) {
+      emscripten::val item = v[i];
+      if (item.isString()) out.push_back(item.as<std::string>());
+    }
+  }
+  return out;
+}
+
+bool JsConfig::is_function(const char* key) const {
+  return get(key).typeOf().as<std::string>() == "function";
+}
+
+ConnectorConfig read_connector_config(const JsConfig& c) {
+  ConnectorConfig out;
+  out.dynamic_url = c.is_function("url");
+  if (!out.dynamic_url) out.urls = c.strings("url");
+  BackoffConfig& b = out.backoff;
+  double attempts = c.num("reconnectAttempts", b.reconnect_attempts);
+  b.reconnect_attempts = attempts >= static_cast<double>(kUnlimitedAttempts)
+                             ? kUnlimitedAttempts
+                             : static_cast<std::uint32_t>(std::max(0.0, attempts));
+  b.reconnect_interval_ms = c.num("reconnectInterval", b.reconnect_interval_ms);
+  b.max_reconnect_interval_ms = c.num("maxReconnectInterval", b.max_reconnect_interval_ms);
+  b.jitter = c.flag("reconnectJitter", b.jitter);
+  out.connect_timeout_ms = c.num("connectTimeout", out.connect_timeout_ms);
+  out.min_uptime_ms = c.num("minUptime", out.min_uptime_ms);
+  out.pause_when_hidden = c.flag("pauseWhenHidden", out.pause_when_hidden);
+  return out;
+}
+
+void lifecycle_add(LifecycleListener* listener) {
+  int now = rt_lifecycle_install();
+  g_lifecycle.push_back(listener);
+  if ((now & 1) == 0) listener->on_lifecycle(LifecycleEvent::kOffline);
+  if ((now & 2) == 0) listener->on_lifecycle(LifecycleEvent::kHidden);
+}
+
+void lifecycle_remove(LifecycleListener* listener) {
+  g_lifecycle.erase(std::remove(g_lifecycle.begin(), g_lifecycle.end(), listener),
+                    g_lifecycle.end());
 }
 
 void Timer::arm(double delay_ms, void (*callback)(void*), void* user_data) {
@@ -50,6 +124,22 @@ int live_handles() {
 }
 
 }  // namespace realtime::web
+
+extern "C" EMSCRIPTEN_KEEPALIVE void rt_lifecycle(const char* name, std::size_t len) {
+  using realtime::web::g_lifecycle;
+  std::string_view event_name(name, len);
+  for (const auto& [known, event] : realtime::web::kLifecycleNames) {
+    if (known != event_name) continue;
+    // A listener may go away while the others are told (a state listener disposes a manager).
+    auto listeners = g_lifecycle;
+    for (auto* l : listeners) {
+      if (std::find(g_lifecycle.begin(), g_lifecycle.end(), l) != g_lifecycle.end()) {
+        l->on_lifecycle(event);
+      }
+    }
+    return;
+  }
+}
 
 EMSCRIPTEN_BINDINGS(realtime_support) {
   emscripten::function("_liveHandles", &realtime::web::live_handles);

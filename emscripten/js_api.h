@@ -1,11 +1,16 @@
 // C declarations of the functions in library_realtime.js, and the callbacks it calls.
 #pragma once
 
+#include <emscripten/val.h>
+
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
+
+#include "connector.h"
 
 extern "C" {
 // max_bytes: a text frame whose length alone proves it longer than this is not copied into the
@@ -22,6 +27,10 @@ void rt_emit_message(int handle, int type_id, const char* payload, std::size_t l
 void rt_emit_raw(int handle, const char* text, std::size_t len);
 void rt_emit_error(int handle, int code, const char* message, std::size_t len);
 void rt_emit_drop(int handle, int reason, int count);
+// Dynamic URL: asks the handle's url function for attempt `seq` (answered via provideUrl).
+void rt_emit_url_request(int handle, std::uint32_t seq);
+// Installs the page lifecycle listeners once; returns the state now: bit 0 online, bit 1 visible.
+int rt_lifecycle_install();
 void rt_emit_close(int handle, int code, const char* reason, std::size_t len, int clean);
 std::uint32_t rt_random_u32();
 double rt_date_now();
@@ -69,6 +78,39 @@ class TypeRegistry {
   std::unordered_map<std::string, int, Hash, std::equal_to<>> ids_;
   int next_id_ = 1;
 };
+
+// A JS config object: a key that is undefined or null keeps the C++ default.
+class JsConfig {
+ public:
+  explicit JsConfig(const emscripten::val& object) : object_(object) {}
+  double num(const char* key, double fallback) const;
+  bool flag(const char* key, bool fallback) const;
+  // A string, or an array of strings (also a comma-free list of protocols), else empty.
+  std::vector<std::string> strings(const char* key) const;
+  bool is_function(const char* key) const;
+
+ private:
+  emscripten::val get(const char* key) const;
+  const emscripten::val& object_;
+};
+
+// url (string | string[] | function), reconnectAttempts (Infinity = unlimited),
+// reconnectInterval, maxReconnectInterval, reconnectJitter, connectTimeout, minUptime,
+// pauseWhenHidden — both managers' connection options, with the C++ defaults.
+ConnectorConfig read_connector_config(const JsConfig& config);
+
+// Receives the page's lifecycle events (online, offline, visibility, freeze, back/forward cache).
+class LifecycleListener {
+ public:
+  virtual void on_lifecycle(LifecycleEvent event) = 0;
+
+ protected:
+  ~LifecycleListener() = default;
+};
+// Registers a listener (unless the config says `lifecycle: false`) and tells it the current
+// state (offline, hidden) at once.
+void lifecycle_add(LifecycleListener* listener);
+void lifecycle_remove(LifecycleListener* listener);
 
 int live_handles();
 int live_sse_clients();

@@ -116,7 +116,9 @@ mergeInto(LibraryManager.library, {
       return s;
     },
     text: function(ptr, len) {
-      if (!RT.decoder) RT.decoder = new TextDecoder();
+      // ignoreBOM: a value may start with U+FEFF (the SSE parser already dropped the stream's
+      // one BOM); a default TextDecoder would strip it from every value it decodes.
+      if (!RT.decoder) RT.decoder = new TextDecoder('utf-8', { ignoreBOM: true });
       return len ? RT.decoder.decode(HEAPU8.subarray(ptr, ptr + len)) : '';
     },
   },
@@ -227,6 +229,38 @@ mergeInto(LibraryManager.library, {
   rt_emit_close__deps: ['$RT'],
   rt_emit_close: function(handle, code, ptr, len, clean) {
     RT.host().close(handle, code, RT.text(ptr, len), !!clean);
+  },
+  rt_emit_url_request__deps: ['$RT'],
+  rt_emit_url_request: function(handle, seq) {
+    RT.host().url(handle, seq);
+  },
+  // The page lifecycle, as inputs for the sessions (the decisions are C++'s: src/connector.h).
+  // Installed once, on the first native client; the event names go to C++ as the browser
+  // spells them. A worker has online/offline only; plain Node has none of them.
+  rt_lifecycle_install__deps: ['$RT', 'rt_lifecycle'],
+  rt_lifecycle_install: function() {
+    var g = typeof globalThis === 'object' ? globalThis : self;
+    var doc = typeof document === 'object' && document ? document : null;
+    if (!RT.lifecycle && typeof g.addEventListener === 'function') {
+      RT.lifecycle = true;
+      var fire = function(name) {
+        var p = RT.stageAll([name]);
+        _rt_lifecycle(p[0], p[1]);
+        RT.staged = null;
+      };
+      g.addEventListener('online', function() { fire('online'); });
+      g.addEventListener('offline', function() { fire('offline'); });
+      g.addEventListener('pagehide', function(e) { if (e.persisted) fire('pagehide'); });
+      g.addEventListener('pageshow', function(e) { if (e.persisted) fire('pageshow'); });
+      if (doc) {
+        doc.addEventListener('visibilitychange', function() { fire(doc.visibilityState); });
+        doc.addEventListener('freeze', function() { fire('freeze'); });
+        doc.addEventListener('resume', function() { fire('resume'); });
+      }
+    }
+    var online = typeof navigator !== 'object' || navigator.onLine !== false;
+    var visible = !doc || doc.visibilityState !== 'hidden';
+    return (online ? 1 : 0) | (visible ? 2 : 0);
   },
   rt_emit_drop__deps: ['$RT'],
   rt_emit_drop: function(handle, reason, count) {

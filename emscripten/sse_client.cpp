@@ -4,6 +4,7 @@
 #include <emscripten/emscripten.h>
 #include <emscripten/eventloop.h>
 
+#include <array>
 #include <string>
 #include <unordered_map>
 
@@ -18,32 +19,33 @@ int g_live_sse_clients = 0;
 
 int live_sse_clients() { return g_live_sse_clients; }
 
-struct SseClientConfig {
-  std::string url;
-  std::string transport;  // "fetch" | "eventsource"
-  double reconnectAttempts;
-  double reconnectInterval;
-  double maxReconnectInterval;
-  bool reconnectJitter;
-  double maxEventBytes;
-  double maxDepth;
-};
-
-class SseClient final : public SseHost {
+class SseClient final : public SseHost, private LifecycleListener {
  public:
-  SseClient(int handle, const SseClientConfig& c)
+  // `config` is the manager's config object (web/src): what it leaves out keeps the C++ default.
+  SseClient(int handle, const emscripten::val& config)
       : handle_(handle),
-        max_depth_(static_cast<std::uint32_t>(c.maxDepth)),
-        session_(to_config(c), *this) {
+        max_depth_(static_cast<std::uint32_t>(JsConfig(config).num("maxDepth", DecodeLimits{}.max_depth))),
+        session_(to_config(JsConfig(config)), *this) {
     ++g_live_sse_clients;
+    lifecycle_ = JsConfig(config).flag("lifecycle", true);
+    if (lifecycle_) lifecycle_add(this);
   }
-  ~SseClient() override { --g_live_sse_clients; }
+  ~SseClient() override {
+    if (lifecycle_) lifecycle_remove(this);
+    --g_live_sse_clients;
+  }
 
   void connect() { session_.connect(); }
   void disconnect() { session_.disconnect(); }
   int subscribe_type(const std::string& type) { return types_.subscribe(type); }
   void unsubscribe_type(const std::string& type) { types_.unsubscribe(type); }
   void set_wildcard(bool on) { wildcard_ = on; }
+  void provide_url(double seq, const std::string& url) {
+    session_.provide_url(static_cast<std::uint32_t>(seq), url);
+  }
+  void url_failed(double seq, const std::string& detail) {
+    session_.url_failed(static_cast<std::uint32_t>(seq), detail);
+  }
   int ready_state() const { return session_.ready_state(); }
   std::string state() const { return std::string(ws_state_name(session_.state())); }
   std::string last_event_id() const { return session_.last_event_id(); }
@@ -59,8 +61,12 @@ class SseClient final : public SseHost {
                        last_event_id.size());
   }
   void close_stream(std::uint32_t stream) override { rt_sse_close(stream); }
-  void set_reconnect_timer(double delay_ms) override { timer_.arm(delay_ms, &fire, this); }
-  void cancel_reconnect_timer() override { timer_.cancel(); }
+  void set_timer(ConnectorTimer timer, double delay_ms) override {
+    auto i = static_cast<int>(timer);
+    timers_[i].arm(delay_ms, &SseClient::fire, &timer_cookies_[i]);
+  }
+  void cancel_timer(ConnectorTimer timer) override { timers_[static_cast<int>(timer)].cancel(); }
+  void request_url(std::uint32_t seq) override { rt_emit_url_request(handle_, seq); }
   void on_state(WsState n, WsState o) override {
     rt_emit_state(handle_, static_cast<int>(n), static_cast<int>(o));
   }
@@ -85,25 +91,30 @@ class SseClient final : public SseHost {
   }
 
  private:
-  static void fire(void* self) {
-    auto* client = static_cast<SseClient*>(self);
-    client->timer_.fired();
-    client->session_.on_timer();
+  struct TimerCookie {
+    SseClient* self;
+    ConnectorTimer timer;
+  };
+  static void fire(void* user_data) {
+    auto* cookie = static_cast<TimerCookie*>(user_data);
+    cookie->self->timers_[static_cast<int>(cookie->timer)].fired();
+    cookie->self->session_.on_timer(cookie->timer);
   }
-  static SseConfig to_config(const SseClientConfig& c) {
+  void on_lifecycle(LifecycleEvent event) override { session_.on_lifecycle(event); }
+  static SseConfig to_config(const JsConfig& c) {
     SseConfig s;
-    s.url = c.url;
-    s.backoff.reconnect_attempts = static_cast<std::uint32_t>(c.reconnectAttempts);
-    s.backoff.reconnect_interval_ms = c.reconnectInterval;
-    s.backoff.max_reconnect_interval_ms = c.maxReconnectInterval;
-    s.backoff.jitter = c.reconnectJitter;
-    s.limits.max_event_bytes = static_cast<std::size_t>(c.maxEventBytes);
+    s.connection = read_connector_config(c);
+    s.limits.max_event_bytes = static_cast<std::size_t>(
+        c.num("maxEventBytes", static_cast<double>(s.limits.max_event_bytes)));
     return s;
   }
 
   int handle_;
   std::uint32_t max_depth_;
-  Timer timer_;
+  std::array<Timer, 2> timers_;
+  std::array<TimerCookie, 2> timer_cookies_{
+      {{this, ConnectorTimer::kReconnect}, {this, ConnectorTimer::kConnectTimeout}}};
+  bool lifecycle_ = true;
   TypeRegistry types_;
   bool wildcard_ = false;
   SseSession session_;  // last: destroyed first, while the host parts above still exist
@@ -144,23 +155,15 @@ EMSCRIPTEN_KEEPALIVE void rt_sse_on_retrying(void* client, std::uint32_t stream)
 
 EMSCRIPTEN_BINDINGS(realtime_sse) {
   using namespace emscripten;
-  using realtime::web::SseClientConfig;
-  value_object<SseClientConfig>("_SseClientConfig")
-      .field("url", &SseClientConfig::url)
-      .field("transport", &SseClientConfig::transport)
-      .field("reconnectAttempts", &SseClientConfig::reconnectAttempts)
-      .field("reconnectInterval", &SseClientConfig::reconnectInterval)
-      .field("maxReconnectInterval", &SseClientConfig::maxReconnectInterval)
-      .field("reconnectJitter", &SseClientConfig::reconnectJitter)
-      .field("maxEventBytes", &SseClientConfig::maxEventBytes)
-      .field("maxDepth", &SseClientConfig::maxDepth);
   class_<SseClient>("_SseClient")
-      .constructor<int, const SseClientConfig&>()
+      .constructor<int, const emscripten::val&>()
       .function("connect", &SseClient::connect)
       .function("disconnect", &SseClient::disconnect)
       .function("subscribeType", &SseClient::subscribe_type)
       .function("unsubscribeType", &SseClient::unsubscribe_type)
       .function("setWildcard", &SseClient::set_wildcard)
+      .function("provideUrl", &SseClient::provide_url)
+      .function("urlFailed", &SseClient::url_failed)
       .function("readyState", &SseClient::ready_state)
       .function("state", &SseClient::state)
       .function("lastEventId", &SseClient::last_event_id)

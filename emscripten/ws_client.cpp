@@ -19,29 +19,19 @@ int g_live_clients = 0;
 
 int live_ws_clients() { return g_live_clients; }
 
-// The config as embind sees it (a plain JS object with every field set by web/).
-struct WsClientConfig {
-  std::string url;
-  std::string protocols;  // comma-separated
-  double reconnectAttempts;
-  double reconnectInterval;
-  double maxReconnectInterval;
-  bool reconnectJitter;
-  double heartbeatInterval;
-  double heartbeatMissedLimit;
-  double messageQueueSize;
-  double maxMessageBytes;
-  double maxDepth;
-  double authRetries;  // < 0: no auth-close policy (plain WebSocketManager)
-  double authRetryResetMs;
-};
-
-class WsClient final : public WsHost {
+class WsClient final : public WsHost, private LifecycleListener {
  public:
-  WsClient(int handle, const WsClientConfig& c) : handle_(handle), session_(to_config(c), *this) {
+  // `config` is the manager's config object (web/src): what it leaves out keeps the C++ default.
+  WsClient(int handle, const emscripten::val& config)
+      : handle_(handle), session_(to_config(JsConfig(config)), *this) {
     ++g_live_clients;
+    lifecycle_ = JsConfig(config).flag("lifecycle", true);
+    if (lifecycle_) lifecycle_add(this);
   }
-  ~WsClient() override { --g_live_clients; }
+  ~WsClient() override {
+    if (lifecycle_) lifecycle_remove(this);
+    --g_live_clients;
+  }
 
   void connect() { session_.connect(); }
   void disconnect(int code, const std::string& reason) { session_.disconnect(code, reason); }
@@ -57,6 +47,12 @@ class WsClient final : public WsHost {
   void set_wildcard(bool on) { wildcard_ = on; }
   void set_preamble(const std::string& type, const std::string& payload_json) {
     session_.set_open_preamble(type, payload_json);
+  }
+  void provide_url(double seq, const std::string& url) {
+    session_.provide_url(static_cast<std::uint32_t>(seq), url);
+  }
+  void url_failed(double seq, const std::string& detail) {
+    session_.url_failed(static_cast<std::uint32_t>(seq), detail);
   }
   int ready_state() const { return session_.ready_state(); }
   std::string state() const { return std::string(ws_state_name(session_.state())); }
@@ -89,6 +85,7 @@ class WsClient final : public WsHost {
     return rt_ws_open(this, handle_, url.data(), url.size(), joined.data(), joined.size(),
                       static_cast<double>(session_.config().limits.max_message_bytes));
   }
+  void request_url(std::uint32_t seq) override { rt_emit_url_request(handle_, seq); }
   void send_text(std::uint32_t socket, const std::string& text) override {
     rt_ws_send(socket, text.data(), text.size());
   }
@@ -131,28 +128,25 @@ class WsClient final : public WsHost {
     cookie->self->timers_[static_cast<int>(cookie->timer)].fired();
     cookie->self->session_.on_timer(cookie->timer);
   }
-  static WsConfig to_config(const WsClientConfig& c) {
+  void on_lifecycle(LifecycleEvent event) override { session_.on_lifecycle(event); }
+
+  static WsConfig to_config(const JsConfig& c) {
     WsConfig w;
-    w.url = c.url;
-    std::string_view rest = c.protocols;
-    while (!rest.empty()) {
-      auto comma = rest.find(',');
-      w.protocols.emplace_back(rest.substr(0, comma));
-      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-    }
-    w.backoff.reconnect_attempts = static_cast<std::uint32_t>(c.reconnectAttempts);
-    w.backoff.reconnect_interval_ms = c.reconnectInterval;
-    w.backoff.max_reconnect_interval_ms = c.maxReconnectInterval;
-    w.backoff.jitter = c.reconnectJitter;
-    w.heartbeat.interval_ms = c.heartbeatInterval;
-    w.heartbeat.missed_limit = static_cast<std::uint32_t>(c.heartbeatMissedLimit);
-    w.message_queue_size = static_cast<std::size_t>(c.messageQueueSize);
-    w.limits.max_message_bytes = static_cast<std::size_t>(c.maxMessageBytes);
-    w.limits.max_depth = static_cast<std::uint32_t>(c.maxDepth);
-    w.auth.enabled = c.authRetries >= 0;
+    w.connection = read_connector_config(c);
+    w.protocols = c.strings("protocols");
+    w.heartbeat.interval_ms = c.num("heartbeatInterval", w.heartbeat.interval_ms);
+    w.heartbeat.missed_limit =
+        static_cast<std::uint32_t>(c.num("heartbeatMissedLimit", w.heartbeat.missed_limit));
+    w.message_queue_size =
+        static_cast<std::size_t>(c.num("messageQueueSize", static_cast<double>(w.message_queue_size)));
+    w.limits.max_message_bytes = static_cast<std::size_t>(
+        c.num("maxMessageBytes", static_cast<double>(w.limits.max_message_bytes)));
+    w.limits.max_depth = static_cast<std::uint32_t>(c.num("maxDepth", w.limits.max_depth));
+    double auth_retries = c.num("authRetries", -1);  // < 0: no 4001/4401 policy
+    w.auth.enabled = auth_retries >= 0;
     if (w.auth.enabled) {
-      w.auth.retries = static_cast<std::uint32_t>(c.authRetries);
-      w.auth.reset_after_ms = c.authRetryResetMs;
+      w.auth.retries = static_cast<std::uint32_t>(auth_retries);
+      w.auth.reset_after_ms = c.num("authRetryResetMs", w.auth.reset_after_ms);
     }
     return w;
   }
@@ -161,9 +155,11 @@ class WsClient final : public WsHost {
   std::array<Timer, kWsTimerCount> timers_;
   std::array<TimerCookie, kWsTimerCount> timer_cookies_{{{this, WsTimer::kReconnect},
                                                          {this, WsTimer::kHeartbeat},
-                                                         {this, WsTimer::kCloseTimeout}}};
+                                                         {this, WsTimer::kCloseTimeout},
+                                                         {this, WsTimer::kConnectTimeout}}};
   TypeRegistry types_;
   bool wildcard_ = false;
+  bool lifecycle_ = true;
   WsSession session_;  // last: destroyed first, while the host parts above still exist
 };
 
@@ -198,22 +194,8 @@ EMSCRIPTEN_KEEPALIVE void rt_ws_on_close(void* client, std::uint32_t socket, int
 
 EMSCRIPTEN_BINDINGS(realtime_ws) {
   using namespace emscripten;
-  value_object<realtime::web::WsClientConfig>("_WsClientConfig")
-      .field("url", &realtime::web::WsClientConfig::url)
-      .field("protocols", &realtime::web::WsClientConfig::protocols)
-      .field("reconnectAttempts", &realtime::web::WsClientConfig::reconnectAttempts)
-      .field("reconnectInterval", &realtime::web::WsClientConfig::reconnectInterval)
-      .field("maxReconnectInterval", &realtime::web::WsClientConfig::maxReconnectInterval)
-      .field("reconnectJitter", &realtime::web::WsClientConfig::reconnectJitter)
-      .field("heartbeatInterval", &realtime::web::WsClientConfig::heartbeatInterval)
-      .field("heartbeatMissedLimit", &realtime::web::WsClientConfig::heartbeatMissedLimit)
-      .field("messageQueueSize", &realtime::web::WsClientConfig::messageQueueSize)
-      .field("maxMessageBytes", &realtime::web::WsClientConfig::maxMessageBytes)
-      .field("maxDepth", &realtime::web::WsClientConfig::maxDepth)
-      .field("authRetries", &realtime::web::WsClientConfig::authRetries)
-      .field("authRetryResetMs", &realtime::web::WsClientConfig::authRetryResetMs);
   class_<WsClient>("_WsClient")
-      .constructor<int, const realtime::web::WsClientConfig&>()
+      .constructor<int, const emscripten::val&>()
       .function("connect", &WsClient::connect)
       .function("disconnect", &WsClient::disconnect)
       .function("send", &WsClient::send)
@@ -221,6 +203,8 @@ EMSCRIPTEN_BINDINGS(realtime_ws) {
       .function("unsubscribeType", &WsClient::unsubscribe_type)
       .function("setWildcard", &WsClient::set_wildcard)
       .function("setPreamble", &WsClient::set_preamble)
+      .function("provideUrl", &WsClient::provide_url)
+      .function("urlFailed", &WsClient::url_failed)
       .function("readyState", &WsClient::ready_state)
       .function("state", &WsClient::state)
       .function("stats", &WsClient::stats);

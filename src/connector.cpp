@@ -65,12 +65,15 @@ void Connector::advance_url() {
   if (!config_.dynamic_url && config_.urls.size() > 1) ++url_index_;
 }
 
-Connector::Lost Connector::lost(bool dead) {
+bool Connector::stayed_up(bool served) const {
+  return phase_ == Phase::kOpen && (served || host_.now_ms() - opened_at_ >= config_.min_uptime_ms);
+}
+
+Connector::Lost Connector::lost(bool dead, bool served) {
   host_.cancel_timer(ConnectorTimer::kConnectTimeout);
   ++url_seq_;
   double now = host_.now_ms();
-  bool was_open = phase_ == Phase::kOpen;
-  bool stayed = was_open && now - opened_at_ >= config_.min_uptime_ms;
+  bool stayed = stayed_up(served);
   if (stayed) backoff_.reset();  // it served: not a failure streak
   if (!stayed || dead) advance_url();
   if (paused()) {
@@ -88,9 +91,8 @@ Connector::Lost Connector::lost(bool dead) {
   return Lost::kRetrying;
 }
 
-bool Connector::transport_retrying() {
-  double now = host_.now_ms();
-  if (phase_ == Phase::kOpen && now - opened_at_ >= config_.min_uptime_ms) backoff_.reset();
+bool Connector::transport_retrying(bool served) {
+  if (stayed_up(served)) backoff_.reset();
   phase_ = Phase::kAttempting;
   if (config_.connect_timeout_ms > 0) {
     host_.set_timer(ConnectorTimer::kConnectTimeout, config_.connect_timeout_ms);

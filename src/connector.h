@@ -5,8 +5,9 @@
 // The rules, each one place:
 // - Backoff: reconnectInterval * 2^attempt (capped, optional full jitter), at most
 //   reconnectAttempts retries (kUnlimitedAttempts: forever).
-// - minUptime: the attempt counter resets only after a connection stayed open that long, so a
-//   server that accepts and drops at once cannot make a client reconnect forever.
+// - minUptime: the attempt counter resets only after a connection stayed open that long (or, for
+//   SSE, delivered events), so a server that accepts and drops at once cannot make a client
+//   reconnect forever.
 // - connectTimeout: an attempt that is not open in time (including a URL that is still being
 //   resolved) is abandoned and counts as a failed attempt.
 // - Failover: with several URLs, an attempt that failed, a connection that did not stay open
@@ -90,11 +91,14 @@ class Connector {
 
   // The current attempt opened / the transport (attempting or open) was lost. `dead` means the
   // session declared it dead (heartbeat): it counts against its URL like a failed attempt.
+  // `served` means the connection did its job before it ended although it was up for less than
+  // minUptime (an SSE stream that delivered events and then ended, as servers do on purpose):
+  // the counter resets as after minUptime.
   void opened();
-  Lost lost(bool dead = false);
+  Lost lost(bool dead = false, bool served = false);
   // The transport reconnects by itself (EventSource): counted like one of our attempts.
   // Returns false when the attempts are used up.
-  bool transport_retrying();
+  bool transport_retrying(bool served = false);
 
   // Answers to request_url; false when `seq` is stale (the attempt timed out meanwhile).
   // provide_url starts the transport; after url_failed the session reports it and calls lost().
@@ -127,6 +131,7 @@ class Connector {
 
  private:
   void begin_attempt();
+  bool stayed_up(bool served) const;
   bool paused() const { return !online_ || (config_.pause_when_hidden && !visible_); }
   void advance_url();
 

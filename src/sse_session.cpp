@@ -118,6 +118,7 @@ void SseSession::on_stream_open(std::uint32_t stream, int status, std::string_vi
   if (ever_opened_) ++reconnects_;
   ever_opened_ = true;
   connector_.opened();
+  events_since_open_ = 0;
   set_state(WsState::kOpen);
 }
 
@@ -155,6 +156,7 @@ void SseSession::on_stream_oversize(std::uint32_t stream, std::string_view last_
 
 void SseSession::on_event(const SseEvent& event) {
   ++events_;
+  ++events_since_open_;
   host_.on_event(event);
 }
 
@@ -170,7 +172,7 @@ void SseSession::on_stream_end(std::uint32_t stream) {
 
 void SseSession::on_stream_retrying(std::uint32_t stream) {
   if (stream != stream_ || stream == 0) return;
-  if (!connector_.transport_retrying()) {
+  if (!connector_.transport_retrying(events_since_open_ > 0)) {
     std::uint32_t attempts = config_.connection.backoff.reconnect_attempts;
     fail(Errc::kGaveUp, std::to_string(attempts) + " attempts", 0);
     return;
@@ -179,7 +181,7 @@ void SseSession::on_stream_retrying(std::uint32_t stream) {
 }
 
 void SseSession::handle_lost() {
-  if (connector_.lost() == Connector::Lost::kGaveUp) {
+  if (connector_.lost(false, events_since_open_ > 0) == Connector::Lost::kGaveUp) {
     std::uint32_t attempts = config_.connection.backoff.reconnect_attempts;
     fail(Errc::kGaveUp, std::to_string(attempts) + " attempts", 0);
     return;

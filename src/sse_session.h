@@ -107,6 +107,7 @@ class SseSession final : private SseSink, private ConnectorHost {
   bool suspended_ = false;  // closed for the back/forward cache: pageshow reconnects
   std::uint32_t reconnects_ = 0;
   std::uint64_t events_ = 0;
+  std::uint64_t events_since_open_ = 0;  // a stream that delivered events served (connector.h)
 };
 
 }  // namespace realtime

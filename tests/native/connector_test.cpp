@@ -372,5 +372,27 @@ TEST(SseConnector, MinUptimeAndOfflineApplyToEventSourceRetriesToo) {
   EXPECT_EQ(host.errors.back(), Errc::kGaveUp);
 }
 
+TEST(SseConnector, AStreamThatDeliveredEventsServedButAnEmptyOneCounts) {
+  SseHost2 host;
+  SseConfig config{.connection = {.urls = {"http://a.test/"}}};
+  config.connection.backoff.reconnect_attempts = 2;
+  SseSession session(config, host);
+  session.connect();
+  for (int i = 0; i < 10; ++i) {  // ends on purpose after its events, again and again
+    session.on_stream_open(host.next, 200, "text/event-stream");
+    session.on_stream_bytes(host.next, "data: x\n\n");
+    session.on_stream_end(host.next);
+    ASSERT_EQ(host.state, WsState::kReconnecting) << i;
+    host.fire(session, ConnectorTimer::kReconnect);
+  }
+  session.on_stream_open(host.next, 200, "text/event-stream");
+  session.on_stream_end(host.next);  // nothing delivered: the second retry since it served
+  host.fire(session, ConnectorTimer::kReconnect);
+  session.on_stream_open(host.next, 200, "text/event-stream");
+  session.on_stream_end(host.next);
+  EXPECT_EQ(host.state, WsState::kClosed);
+  EXPECT_EQ(host.errors.back(), Errc::kGaveUp);
+}
+
 }  // namespace
 }  // namespace realtime

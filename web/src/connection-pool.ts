@@ -11,7 +11,7 @@
 import { Emitter } from './emitter.js';
 import { RealtimeError } from './errors.js';
 import { type RealtimeModule, loadRuntime, runtimeIfLoaded } from './runtime.js';
-import type { ConnectionState, StateEvent } from './native-manager.js';
+import type { ConnectionState, StateEvent, UrlSource } from './native-manager.js';
 import { type SSEConfig, ServerSentEventsManager } from './sse-manager.js';
 import { type WebSocketConfig, WebSocketManager } from './websocket-manager.js';
 
@@ -70,11 +70,23 @@ const factories: { [K in ConnectionType]: (config: ConnectionConfigs[K]) => Conn
   sse: (config) => new ServerSentEventsManager(config),
 };
 
-/** The pool id hooks use for a config: the same URL (and protocols) shares one connection. */
-export function connectionKey(type: ConnectionType, config: { url: string; protocols?: unknown }) {
-  const { protocols } = config;
+const urlFunctionIds = new WeakMap<object, number>();
+let nextUrlFunctionId = 1;
+
+/** The pool id hooks use for a config: the same URL (and protocols) shares one connection. A
+ * URL function is identified by identity: keep it stable (module scope or useCallback). */
+export function connectionKey(type: ConnectionType, config: { url: UrlSource; protocols?: unknown }) {
+  const { protocols, url } = config;
   const suffix = protocols === undefined ? '' : ` ${[protocols].flat().join(',')}`;
-  return `${type}:${config.url}${suffix}`;
+  let where: string;
+  if (typeof url === 'function') {
+    let id = urlFunctionIds.get(url);
+    if (id === undefined) urlFunctionIds.set(url, (id = nextUrlFunctionId++));
+    where = `fn#${id}`;
+  } else {
+    where = [url].flat().join(' ');
+  }
+  return `${type}:${where}${suffix}`;
 }
 
 export interface ConnectionPoolConfig {

@@ -21,7 +21,7 @@ import {
 import { RealtimeError, safeCall } from './errors.js';
 import { type BatchingConfig, MessageBatcher, createFrameBatcher } from './message-batcher.js';
 import { loadRuntime, runtimeIfLoaded } from './runtime.js';
-import type { ConnectionState } from './native-manager.js';
+import { type ConnectionState, checkUrl } from './native-manager.js';
 import type { WebSocketManager, WebSocketMessage } from './websocket-manager.js';
 
 /** The seed hooks' connection state. */
@@ -102,9 +102,7 @@ export class ConnectionStore<K extends ConnectionType = ConnectionType> {
     readonly config: ConnectionConfigs[K],
     options: StoreOptions = {},
   ) {
-    if (!config || typeof config.url !== 'string') {
-      throw new TypeError('realtime-wasm: config.url must be a string');
-    }
+    checkUrl('realtime-wasm', config?.url);
     this.key = connectionKey(type, config);
     this.pool = options.pool ?? connectionPool;
     this.delivery = { frameAligned: options.frameAligned, batching: options.batching };

@@ -26,6 +26,38 @@ export interface StateEvent {
   oldState: ConnectionState;
 }
 
+/** A URL, a failover list (the next one is tried when an attempt fails or the connection does
+ * not stay up), or a function called before every attempt (fresh signed URLs). */
+export type UrlSource = string | string[] | (() => string | Promise<string>);
+
+/** The connection options both managers share (the behaviour is the C++ Connector's). */
+export interface ConnectionOptions {
+  url: UrlSource;
+  /** Reconnect attempts before giving up; `Infinity` never gives up (seed default 5). */
+  reconnectAttempts?: number;
+  /** An attempt not open within this many ms is abandoned and counted ('error'
+   * connect_timeout); 0 disables it (default 10000). */
+  connectTimeout?: number;
+  /** The attempt counter resets only after a connection stayed open this long (default 5000). */
+  minUptime?: number;
+  /** React to the page lifecycle: offline/online, visibility, freeze/resume, back/forward cache
+   * (default true). */
+  lifecycle?: boolean;
+  /** Hold reconnect attempts while the page is hidden (default false). */
+  pauseWhenHidden?: boolean;
+}
+
+/** Throws the TypeError a constructor gives for a `url` that is none of the UrlSource forms. */
+export function checkUrl(owner: string, url: unknown): void {
+  const ok =
+    typeof url === 'string' ||
+    typeof url === 'function' ||
+    (Array.isArray(url) && url.length > 0 && url.every((u) => typeof u === 'string'));
+  if (!ok) {
+    throw new TypeError(`${owner}: config.url must be a string, a non-empty array of strings or a function`);
+  }
+}
+
 export interface BaseEvents extends Record<string, unknown> {
   state: StateEvent;
   error: RealtimeError;
@@ -34,6 +66,8 @@ export interface BaseEvents extends Record<string, unknown> {
 /** The embind methods both native clients have. */
 export interface RawClient {
   connect(): void;
+  provideUrl(seq: number, url: string): void;
+  urlFailed(seq: number, message: string): void;
   subscribeType(type: string): number;
   unsubscribeType(type: string): void;
   setWildcard(on: boolean): void;
@@ -64,6 +98,8 @@ export abstract class NativeManager<Client extends RawClient, Events extends Bas
   protected abstract createClient(mod: RealtimeModule, handle: number): Client;
   /** Routes the client's events beyond state/error (message, drop, sse…). */
   protected abstract sink(): Partial<Sink>;
+  /** The manager's `url` option. */
+  protected abstract urlSource(): UrlSource;
   /** Whether a wildcard listener is registered (every message, whatever its type). */
   protected wantsWildcard(): boolean {
     return false;
@@ -213,6 +249,7 @@ export abstract class NativeManager<Client extends RawClient, Events extends Bas
       state: (n: number, o: number) => this.onState(n, o),
       error: (code: number, message: string, status?: number) =>
         this.fail(this.makeError(code, message, status)),
+      url: (seq: number) => this.resolveUrl(seq),
       ...this.sink(),
     } as Sink);
     const client = this.createClient(runtimeIfLoaded()!, this.handle);
@@ -227,6 +264,22 @@ export abstract class NativeManager<Client extends RawClient, Events extends Bas
     const ops = this.pending;
     this.pending = [];
     for (const op of ops) op(client);
+  }
+
+  // A function `url`: called for each attempt; its answer (or failure) goes back to C++, which
+  // ignores it when the attempt timed out meanwhile.
+  private resolveUrl(seq: number): void {
+    const source = this.urlSource() as () => string | Promise<string>;
+    let answer: Promise<string>;
+    try {
+      answer = Promise.resolve(source());
+    } catch (err) {
+      answer = Promise.reject(err);
+    }
+    answer.then(
+      (url) => this.client?.provideUrl(seq, String(url)),
+      (err: unknown) => this.client?.urlFailed(seq, err instanceof Error ? err.message : String(err)),
+    );
   }
 
   private bindType(type: string, subs: Subscribers): void {

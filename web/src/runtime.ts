@@ -32,6 +32,8 @@ export interface Sink {
   close?(code: number, reason: string, wasClean: boolean): void;
   sse?(typeId: number, type: string, data: string, id: string, isJson: number): void;
   sseRequest?(): Record<string, unknown>;
+  /** A dynamic URL is wanted for attempt `seq` (answered with the client's provideUrl). */
+  url?(seq: number): void;
   webSocket?(): WebSocketConstructor | undefined;
   [extra: string]: unknown;
 }
@@ -120,6 +122,7 @@ const rtHost: Record<string, unknown> = {
   drop: route('drop'),
   close: route('close'),
   sseRequest: route('sseRequest'),
+  url: route('url'),
   webSocketFor(handle: number): WebSocketConstructor | undefined {
     return sinks.get(handle)?.webSocket?.() ?? defaultWebSocket();
   },

@@ -225,7 +225,7 @@ export class SecureWebSocketManager extends WebSocketManager {
   protected override nativeConfig(): Record<string, unknown> {
     return {
       ...super.nativeConfig(),
-      authRetries: 1,
+      authRetries: 1,  // the 4001/4401 policy (the C++ AuthRetryPolicy)
       authRetryResetMs: this.auth.retryResetAfter,
     };
   }

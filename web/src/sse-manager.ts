@@ -5,7 +5,14 @@
 //    (Authorization), POST a body, and sends Last-Event-ID as a header on reconnect.
 //  - 'eventsource': the browser's EventSource parses; any event name can be subscribed.
 import { type RealtimeError, safeCall } from './errors.js';
-import { type BaseEvents, type RawClient, NativeManager } from './native-manager.js';
+import {
+  type BaseEvents,
+  type ConnectionOptions,
+  type RawClient,
+  type UrlSource,
+  NativeManager,
+  checkUrl,
+} from './native-manager.js';
 import { type RealtimeModule, type Sink, runtimeIfLoaded } from './runtime.js';
 
 export type EventSourceConstructor = new (
@@ -13,16 +20,13 @@ export type EventSourceConstructor = new (
   init?: { withCredentials?: boolean },
 ) => EventSource;
 
-export interface SSEConfig {
-  url: string;
+export interface SSEConfig extends ConnectionOptions {
   /** Request headers (fetch transport only: EventSource cannot send headers). */
   headers?: Record<string, string>;
   withCredentials?: boolean;
   /** 'GET' (default) or 'POST' with `body` (fetch transport only). */
   method?: 'GET' | 'POST';
   body?: string;
-  /** Reconnects after the stream drops before giving up (seed default 5). */
-  reconnectAttempts?: number;
   /** Base reconnect delay in ms, doubled per attempt; a `retry:` field replaces it (default 1000). */
   reconnectInterval?: number;
   maxReconnectInterval?: number;
@@ -90,9 +94,7 @@ export class ServerSentEventsManager extends NativeManager<RawSseClient, SSEMana
 
   constructor(config: SSEConfig) {
     super();
-    if (!config || typeof config.url !== 'string') {
-      throw new TypeError('ServerSentEventsManager: config.url must be a string');
-    }
+    checkUrl('ServerSentEventsManager', config?.url);
     this.config = { ...SSE_DEFAULTS, ...config };
     this.transport = chooseTransport(config);
     if (this.transport === 'eventsource' && (config.headers || config.method || config.body)) {
@@ -136,6 +138,10 @@ export class ServerSentEventsManager extends NativeManager<RawSseClient, SSEMana
     return this.events.has('event');
   }
 
+  protected urlSource(): UrlSource {
+    return this.config.url;
+  }
+
   protected sink(): Partial<Sink> {
     return {
       // Runs for every event: no thunk per event. Subscribers of the type share one object; the
@@ -166,17 +172,12 @@ export class ServerSentEventsManager extends NativeManager<RawSseClient, SSEMana
   }
 
   protected createClient(mod: RealtimeModule, handle: number): RawSseClient {
-    const c = this.config;
-    return new (mod._SseClient as unknown as new (h: number, cfg: object) => RawSseClient)(handle, {
-      url: c.url,
-      transport: this.transport,
-      reconnectAttempts: c.reconnectAttempts,
-      reconnectInterval: c.reconnectInterval,
-      maxReconnectInterval: c.maxReconnectInterval,
-      reconnectJitter: c.reconnectJitter,
-      maxEventBytes: c.maxEventBytes,
-      maxDepth: c.maxDepth,
-    });
+    // The config object as given (emscripten/sse_client.cpp reads it; what is left out keeps
+    // the C++ default).
+    return new (mod._SseClient as unknown as new (h: number, cfg: object) => RawSseClient)(
+      handle,
+      this.config,
+    );
   }
 }
 

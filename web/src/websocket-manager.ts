@@ -2,14 +2,18 @@
 // Reconnection, backoff, the offline queue, heartbeats and envelope validation happen in C++.
 // An optional payload codec (e.g. EncryptedMessageHandler) transforms payloads in JS, in order.
 import { RealtimeError, safeCall } from './errors.js';
-import { type BaseEvents, type RawClient, NativeManager } from './native-manager.js';
+import {
+  type BaseEvents,
+  type ConnectionOptions,
+  type RawClient,
+  type UrlSource,
+  NativeManager,
+  checkUrl,
+} from './native-manager.js';
 import type { ConnectionStats, RealtimeModule, Sink, WebSocketConstructor } from './runtime.js';
 
-export interface WebSocketConfig {
-  url: string;
+export interface WebSocketConfig extends ConnectionOptions {
   protocols?: string | string[];
-  /** Reconnect attempts after an unclean close before giving up (seed default 5). */
-  reconnectAttempts?: number;
   /** Base reconnect delay in ms, doubled per attempt (seed default 1000). */
   reconnectInterval?: number;
   /** Cap on the reconnect delay in ms (default 30000). */
@@ -88,7 +92,10 @@ export interface ManagerEvents extends BaseEvents {
   message: WebSocketMessage;
 }
 
-type Tunables = Omit<WebSocketConfig, 'url' | 'protocols' | 'WebSocket' | 'codec'>;
+type Tunables = Omit<
+  WebSocketConfig,
+  'url' | 'protocols' | 'WebSocket' | 'codec' | keyof Omit<ConnectionOptions, 'reconnectAttempts'>
+>;
 
 export const WS_DEFAULTS: Readonly<Required<Tunables>> = {
   reconnectAttempts: 5,
@@ -126,9 +133,7 @@ export class WebSocketManager extends NativeManager<RawWsClient, ManagerEvents> 
 
   constructor(config: WebSocketConfig) {
     super();
-    if (!config || typeof config.url !== 'string') {
-      throw new TypeError('WebSocketManager: config.url must be a string');
-    }
+    checkUrl('WebSocketManager', config?.url);
     this.config = { ...WS_DEFAULTS, ...config };
     this.codec = config.codec ?? null;
   }
@@ -243,6 +248,10 @@ export class WebSocketManager extends NativeManager<RawWsClient, ManagerEvents> 
     return this.events.has('message') || this.codec !== null;
   }
 
+  protected urlSource(): UrlSource {
+    return this.config.url;
+  }
+
   /** The constructor the native transport calls for every socket it opens. */
   protected socketConstructor(): WebSocketConstructor | undefined {
     return this.config.WebSocket;
@@ -277,25 +286,10 @@ export class WebSocketManager extends NativeManager<RawWsClient, ManagerEvents> 
     );
   }
 
-  /** The _WsClientConfig value object (every field is required by embind). */
+  /** The config object the native client reads (emscripten/ws_client.cpp); an option left out
+   * keeps the C++ default. */
   protected nativeConfig(): Record<string, unknown> {
-    const c = this.config;
-    const protocols = Array.isArray(c.protocols) ? c.protocols.join(',') : (c.protocols ?? '');
-    return {
-      url: c.url,
-      protocols,
-      reconnectAttempts: c.reconnectAttempts,
-      reconnectInterval: c.reconnectInterval,
-      maxReconnectInterval: c.maxReconnectInterval,
-      reconnectJitter: c.reconnectJitter,
-      heartbeatInterval: c.heartbeatInterval,
-      heartbeatMissedLimit: c.heartbeatMissedLimit,
-      messageQueueSize: c.messageQueueSize,
-      maxMessageBytes: c.maxMessageBytes,
-      maxDepth: c.maxDepth,
-      authRetries: -1,  // the 4001/4401 policy is SecureWebSocketManager's
-      authRetryResetMs: 0,
-    };
+    return { ...this.config };
   }
 }
 
