@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 
 import { WebSocket as WsWebSocket } from 'ws';
 import { RealtimeError, WebSocketManager, liveHandles, loadRuntime } from '../../dist/index.js';

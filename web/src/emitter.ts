@@ -7,9 +7,9 @@ export class Emitter<Events extends Record<string, unknown>> {
   on<K extends keyof Events>(event: K, cb: (value: Events[K]) => void): () => void {
     let set = this.listeners.get(event);
     if (!set) this.listeners.set(event, (set = new Set()));
-    set.add(cb as (value: never) => void);
+    set.add(cb);
     return () => {
-      set!.delete(cb as (value: never) => void);
+      set.delete(cb);
     };
   }
 

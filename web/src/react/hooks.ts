@@ -72,8 +72,9 @@ function useConnectionStore<K extends 'ws' | 'sse'>(
   const pool = usePool();
   const key = connectionKey(type, config);
   const { frameAligned, batching } = delivery;
-  // eslint-disable-next-line react-hooks/exhaustive-deps -- keyed by the connection key
   return useMemo(() => new ConnectionStore(type, config, { pool, ...delivery }),
+    // Keyed by the connection key and the delivery fields, not by the (often inline) objects.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
     [pool, type, key, frameAligned, batching?.batchSize, batching?.flushInterval, batching?.priority]);
 }
 
@@ -106,7 +107,7 @@ export function useServerSentEvents(config: SSEConfig, options: HookOptions = {}
   const store = useConnectionStore('sse', config, options);
   const snap = useStore(store);
   return useMemo(() => ({
-    subscribe: store.listen as UseSSEReturn['subscribe'],
+    subscribe: store.listen,
     connectionState: snap.connectionState,
     lastEvent: (snap.lastMessage?.payload ?? null) as SSEEvent | null,
     isConnected: snap.isConnected,
