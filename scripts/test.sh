@@ -7,6 +7,9 @@ bash scripts/setup.sh
 export NODE_PATH=/usr/share/nodejs
 jobs=$(nproc)
 
+echo "== lint (eslint, clang-format, tsc --noEmit)"
+bash scripts/lint.sh
+
 echo "== native core tests (g++, ctest)"
 cmake -S . -B build/native -DRT_BUILD_MODULE=OFF -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build/native -j"$jobs"

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Static checks, fast (scripts/test.sh runs this first): ESLint over the TypeScript layer, the demo,
+# the JS tests and the benchmarks; clang-format (.clang-format: Google, 100 columns) over the C++;
+# and the TypeScript type check (tsc --noEmit). Exits non-zero on the first failing check.
+#
+#   scripts/lint.sh          (also: npm run lint)
+#   scripts/lint.sh --fix    applies eslint --fix and clang-format -i instead of only checking
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+fix=0
+[ "${1:-}" = --fix ] && fix=1
+
+# C++ files whose formatting is pending: other work was changing them when .clang-format was
+# added, and they are formatted once that work is merged. Remove a file from here once formatted.
+format_pending=(
+  src/backoff.h src/heartbeat.h src/sse_session.cpp src/ws_session.h
+  emscripten/host_support.cpp emscripten/optimize_bindings.cpp emscripten/ws_client.cpp
+)
+
+echo "== eslint"
+eslint_args=(web/src web/demo tests/js bench examples eslint.config.js)
+if [ "$fix" = 1 ]; then
+  npx eslint --fix "${eslint_args[@]}"
+else
+  npx eslint --max-warnings=0 "${eslint_args[@]}"
+fi
+
+echo "== clang-format"
+CLANG_FORMAT="${CLANG_FORMAT:-clang-format}"
+if ! command -v "$CLANG_FORMAT" >/dev/null; then
+  echo "lint: $CLANG_FORMAT not found: run 'bash scripts/setup.sh' (or apt-get install clang-format)" >&2
+  exit 2
+fi
+cxx=()
+for f in src/*.h src/*.cpp emscripten/*.h emscripten/*.cpp tests/native/*.h tests/native/*.cpp \
+         tests/fuzz/*.cpp; do
+  [ -e "$f" ] || continue
+  skip=0
+  for p in "${format_pending[@]}"; do [ "$f" = "$p" ] && skip=1; done
+  [ "$skip" = 1 ] || cxx+=("$f")
+done
+if [ "$fix" = 1 ]; then
+  "$CLANG_FORMAT" -i "${cxx[@]}"
+else
+  "$CLANG_FORMAT" --dry-run -Werror "${cxx[@]}"
+fi
+echo "${#cxx[@]} files formatted (${#format_pending[@]} pending: see scripts/lint.sh)"
+
+echo "== tsc --noEmit"
+npx tsc --noEmit -p tsconfig.json
+echo "lint: ok"
