@@ -25,7 +25,7 @@ bash scripts/build.sh
 npx vite build --config web/demo/vite.config.ts --logLevel warn
 
 echo "== JS tests against real servers (node --test)"
-node --experimental-eventsource --test --test-concurrency=1 tests/js/*.test.mjs
+node --experimental-eventsource --test --test-concurrency=1 --test-timeout=120000 tests/js/*.test.mjs
 
 if [ "${RT_SKIP_FUZZ:-0}" != 1 ] && [ -f scripts/fuzz.sh ]; then
   echo "== fuzzing (brief, ASan + UBSan)"
