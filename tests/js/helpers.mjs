@@ -9,9 +9,8 @@ export const WAIT_TIMEOUT_MS = Number(process.env.RT_WAIT_TIMEOUT_MS) || 15_000;
 
 /**
  * A promise settled by `start(resolve)`, or rejected with "`what`: … within N s" after
- * `timeoutMs`. `start` returns its cleanup (remove the listener), run on either outcome. The
- * timer does not keep the process alive, and a wait nobody awaits does not become an unhandled
- * rejection (one that is awaited still rejects).
+ * `timeoutMs`. `start` returns its cleanup (remove the listener), run on either outcome. A wait
+ * nobody awaits does not become an unhandled rejection (one that is awaited still rejects).
  */
 export function waitFor(what, start, { timeoutMs = WAIT_TIMEOUT_MS, detail } = {}) {
   let settled = false;
@@ -29,7 +28,6 @@ export function waitFor(what, start, { timeoutMs = WAIT_TIMEOUT_MS, detail } = {
       const extra = detail ? ` (${detail()})` : '';
       reject(new Error(`${what}: not within ${timeoutMs / 1000} s${extra}`));
     }, timeoutMs);
-    timer.unref?.();
     const stop = start((value) => {
       if (settled) return;
       finish();
@@ -108,7 +106,7 @@ export function nextServerMessage(socket, predicate = () => true, options) {
 
 /**
  * Collects `count` payloads of `type` from a manager's subscription. `done` resolves with them
- * (and unsubscribes); its timeout starts when it is first awaited.
+ * (and unsubscribes); its timeout starts when it is first read.
  */
 export function collect(manager, type, count, options) {
   const items = [];
@@ -123,9 +121,13 @@ export function collect(manager, type, count, options) {
     else complete = resolve;
     return unsubscribe;
   }, { ...options, detail: () => `${items.length} of ${count} arrived; state ${manager.state}` }));
-  // A thenable: the wait (and its timer) starts when the test awaits it.
-  const done = { then: (onFulfilled, onRejected) => wait().then(onFulfilled, onRejected) };
-  return { items, done };
+  return {
+    items,
+    /** The wait (and its timer) starts when the test first reads `done`. */
+    get done() {
+      return wait();
+    },
+  };
 }
 
 export const envelope = (type, payload) => JSON.stringify({ type, payload });
