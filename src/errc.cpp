@@ -27,6 +27,8 @@ constexpr Entry kTable[] = {
      "event or line is larger than the configured limit"},
     {Errc::kInvalidUrl, "invalid_url", "invalid URL"},
     {Errc::kUnauthorized, "unauthorized", "server rejected the credentials"},
+    {Errc::kNoWebSocket, "no_websocket",
+     "no WebSocket implementation: run `npm install ws`, or pass config `WebSocket`"},
     {Errc::kMalformedToken, "malformed_token", "token is not a well-formed JWT"},
     {Errc::kTokenExpired, "token_expired", "token is expired"},
     {Errc::kDecryptFailed, "decrypt_failed", "message could not be decrypted"},

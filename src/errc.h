@@ -27,6 +27,7 @@ enum class Errc : std::uint16_t {
   kStreamTooLarge = 25,
   kInvalidUrl = 26,
   kUnauthorized = 27,
+  kNoWebSocket = 28,  // no WebSocket implementation in this runtime (Node < 22 without `ws`)
   // Security.
   kMalformedToken = 40,
   kTokenExpired = 41,

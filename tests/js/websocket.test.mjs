@@ -266,3 +266,38 @@ test('works under plain node with no flags (the ws fallback)', async (t) => {
   assert.equal(code, 0, out);
   assert.equal(out.trim(), 'plain node');
 });
+
+test('with no WebSocket implementation, connect() says to install ws or pass config WebSocket', async (t) => {
+  const { cpSync, mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { run } = await import('./process-helpers.mjs');
+  // The package outside this checkout, where `ws` cannot be resolved (no node_modules above it).
+  const dir = mkdtempSync(join(tmpdir(), 'rt-no-ws-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  cpSync(new URL('../../dist', import.meta.url), join(dir, 'dist'), { recursive: true });
+  writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
+  const script = `
+    delete globalThis.WebSocket;  // Node 22+ has one; this is Node 20 without ws
+    const { WebSocketManager } = await import('./dist/index.js');
+    const m = new WebSocketManager({ url: 'ws://127.0.0.1:9' });
+    const errors = [];
+    m.on('error', (e) => errors.push(e.code));
+    try {
+      await m.connect();
+      console.log('connected?');
+    } catch (e) {
+      console.log(JSON.stringify({ code: e.code, message: e.message, errors, state: m.state }));
+    }
+    m.dispose();`;
+  const out = await run(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: dir, env: { ...process.env, NODE_OPTIONS: '', NODE_PATH: '' }, timeoutMs: 30_000,
+    what: 'plain node without ws',
+  });
+  const result = JSON.parse(out.trim().split('\n').at(-1));
+  assert.equal(result.code, 'no_websocket', out);
+  assert.match(result.message, /npm install ws/);
+  assert.match(result.message, /config `WebSocket`/);
+  assert.deepEqual(result.errors, ['no_websocket'], 'one error event, not invalid_url');
+  assert.equal(result.state, 'closed');
+});

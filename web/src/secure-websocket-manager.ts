@@ -25,6 +25,7 @@ import {
   type WebSocketConstructor,
   defaultWebSocket,
   loadRuntime,
+  reportNoWebSocket,
 } from './runtime.js';
 import {
   type AuthEvent,
@@ -374,7 +375,10 @@ export class SecureWebSocketManager extends WebSocketManager {
   private makeConstructor(): WebSocketConstructor {
     const open = (url: string, protocols: string | string[] | undefined, token: string): WebSocket => {
       const Base = this.baseConstructor ?? defaultWebSocket();
-      if (!Base) throw new Error('no WebSocket constructor');
+      if (!Base) {
+        reportNoWebSocket(this.handle);
+        throw new Error('no WebSocket constructor');
+      }
       const list = protocols === undefined ? [] : Array.isArray(protocols) ? protocols : [protocols];
       switch (this.auth.transport) {
         case 'protocol':
