@@ -26,7 +26,7 @@ export interface StateEvent {
   oldState: ConnectionState;
 }
 
-export interface BaseEvents extends Record<string, unknown> {
+export interface BaseEvents {
   state: StateEvent;
   error: RealtimeError;
 }

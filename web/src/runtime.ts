@@ -1,5 +1,6 @@
 // Loads the WebAssembly module once, and routes its events (integers and strings from
 // emscripten/library_realtime.js) to the object that owns each native client (its "sink").
+import type { NativeErrorCode } from './errc-names.js';
 import createRealtimeModule from './wasm/realtime_wasm.mjs';
 
 export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocket;
@@ -208,13 +209,13 @@ export function liveHandles(): number {
   return loaded ? loaded._liveHandles() : 0;
 }
 
-export function errcName(code: number): string {
-  return loaded ? loaded._errcName(code) : 'unknown';
+export function errcName(code: number): NativeErrorCode | 'unknown' {
+  return loaded ? (loaded._errcName(code) as NativeErrorCode | 'unknown') : 'unknown';
 }
 
 let errcCodes: Map<string, number> | null = null;
 /** The number of a C++ Errc by name, read from the module's own table (never copied here). */
-export function errcCode(name: string): number | undefined {
+export function errcCode(name: NativeErrorCode): number | undefined {
   if (!loaded) return undefined;
   if (!errcCodes) {
     errcCodes = new Map();
