@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Static checks, fast (scripts/test.sh runs this first): ESLint over the TypeScript layer, the demo,
 # the JS tests and the benchmarks; clang-format (.clang-format: Google, 100 columns) over the C++;
-# and the TypeScript type check (tsc --noEmit). Exits non-zero on the first failing check.
+# that the files generated from C++ tables are current; and the TypeScript type check (tsc --noEmit). Exits non-zero on the first failing check.
 #
 #   scripts/lint.sh          (also: npm run lint)
 #   scripts/lint.sh --fix    applies eslint --fix and clang-format -i instead of only checking
@@ -46,6 +46,9 @@ else
   "$CLANG_FORMAT" --dry-run -Werror "${cxx[@]}"
 fi
 echo "${#cxx[@]} files formatted (${#format_pending[@]} pending: see scripts/lint.sh)"
+
+echo "== generated files"
+node scripts/gen-errc.mjs --check  # web/src/errc-names.ts from src/errc.cpp
 
 echo "== tsc --noEmit"
 npx tsc --noEmit -p tsconfig.json
