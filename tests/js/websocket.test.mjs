@@ -279,25 +279,37 @@ test('with no WebSocket implementation, connect() says to install ws or pass con
   writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
   const script = `
     delete globalThis.WebSocket;  // Node 22+ has one; this is Node 20 without ws
-    const { WebSocketManager } = await import('./dist/index.js');
-    const m = new WebSocketManager({ url: 'ws://127.0.0.1:9' });
-    const errors = [];
-    m.on('error', (e) => errors.push(e.code));
-    try {
-      await m.connect();
-      console.log('connected?');
-    } catch (e) {
-      console.log(JSON.stringify({ code: e.code, message: e.message, errors, state: m.state }));
+    const { SecureWebSocketManager, WebSocketManager } = await import('./dist/index.js');
+    const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const jwt = b64({ alg: 'none' }) + '.' + b64({ exp: Math.floor(Date.now() / 1000) + 3600 }) + '.sig';
+    const results = [];
+    for (const m of [
+      new WebSocketManager({ url: 'ws://127.0.0.1:9' }),
+      new SecureWebSocketManager({ url: 'ws://127.0.0.1:9', auth: { tokenProvider: async () => jwt } }),
+    ]) {
+      const errors = [];
+      m.on('error', (e) => errors.push(e.code));
+      try {
+        await m.connect();
+        results.push('connected?');
+      } catch (e) {
+        results.push({ code: e.code, message: e.message, errors, state: m.state });
+      }
+      m.dispose();
     }
-    m.dispose();`;
+    console.log(JSON.stringify(results));`;
   const out = await run(process.execPath, ['--input-type=module', '-e', script], {
     cwd: dir, env: { ...process.env, NODE_OPTIONS: '', NODE_PATH: '' }, timeoutMs: 30_000,
     what: 'plain node without ws',
   });
-  const result = JSON.parse(out.trim().split('\n').at(-1));
-  assert.equal(result.code, 'no_websocket', out);
-  assert.match(result.message, /npm install ws/);
-  assert.match(result.message, /config `WebSocket`/);
-  assert.deepEqual(result.errors, ['no_websocket'], 'one error event, not invalid_url');
-  assert.equal(result.state, 'closed');
+  const results = JSON.parse(out.trim().split('\n').at(-1));
+  assert.equal(results.length, 2, out);
+  for (const [k, result] of results.entries()) {
+    const which = ['WebSocketManager', 'SecureWebSocketManager'][k];
+    assert.equal(result.code, 'no_websocket', `${which}: ${out}`);
+    assert.match(result.message, /npm install ws/);
+    assert.match(result.message, /config `WebSocket`/);
+    assert.deepEqual(result.errors, ['no_websocket'], `${which}: one error event, not invalid_url`);
+    assert.equal(result.state, 'closed');
+  }
 });

@@ -396,6 +396,11 @@ export class SecureWebSocketManager extends WebSocketManager {
     const self = this;
     // `new` on a function that returns an object yields that object.
     const Authed = function (this: unknown, url: string, protocols?: string | string[]) {
+      // Say so now, before asking for a token that no socket could carry.
+      if (!(self.baseConstructor ?? defaultWebSocket())) {
+        reportNoWebSocket(self.handle);
+        throw new Error('no WebSocket constructor');
+      }
       if (self.usable()) return open(url, protocols, self.token!);
       const reason = self.refreshReason();
       const ready = self.refresh(reason).then(
