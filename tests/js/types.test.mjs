@@ -44,7 +44,9 @@ test('the README\'s TypeScript blocks and the strict type checks compile under t
   const files = ['prelude.d.ts', 'strict-types.tsx'];
   // What the README's snippets take as given.
   writeFileSync(join(dir, 'prelude.d.ts'),
-    'declare function render(value: unknown): void;\ndeclare const token: string;\n');
+    'declare function render(value: unknown): void;\ndeclare const token: string;\n' +
+    'declare const url: string;\ndeclare const passphrase: string;\ndeclare const salt: Uint8Array;\n' +
+    'declare const sharedSecret: string;\n');
   writeFileSync(join(dir, 'strict-types.tsx'), readFileSync(join(root, 'tests/types/strict-types.tsx')));
   const origin = new Map();
   blocks.forEach((b, k) => {
