@@ -146,7 +146,8 @@ EMSCRIPTEN_BINDINGS(realtime_support) {
   // Bytes of WebAssembly memory (it only grows): for tests that bound memory under a flood.
   emscripten::function(
       "_heapBytes", +[]() { return static_cast<double>(emscripten_get_heap_size()); });
-  emscripten::function("_errcName", +[](int code) {
-    return std::string(realtime::errc_name(static_cast<realtime::Errc>(code)));
-  });
+  emscripten::function(
+      "_errcName", +[](int code) {
+        return std::string(realtime::errc_name(static_cast<realtime::Errc>(code)));
+      });
 }

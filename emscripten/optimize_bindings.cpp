@@ -46,8 +46,8 @@ class BatcherBinding {
  public:
   // priority: 0 'size', 1 'time', 2 'adaptive' (BatchPriority). Expects a validated config.
   BatcherBinding(int batch_size, double flush_interval_ms, int priority)
-      : batcher_(BatchingConfig{batch_size, flush_interval_ms,
-                                static_cast<BatchPriority>(priority)}) {}
+      : batcher_(
+            BatchingConfig{batch_size, flush_interval_ms, static_cast<BatchPriority>(priority)}) {}
 
   bool add(double now) { return batcher_.add(now); }
   bool on_timer(double now) { return batcher_.on_timer(now); }
@@ -130,7 +130,8 @@ class EventBusBinding {
   // bus's own decisions come back.
   val publish(const std::string& channel, const std::string& type, const std::string& source,
               const std::string& target, std::uint32_t payload_handle, double now) {
-    PublishResult r = bus_.publish(channel, PublishInput{type, source, target, payload_handle}, now);
+    PublishResult r =
+        bus_.publish(channel, PublishInput{type, source, target, payload_handle}, now);
     val out = val::object();
     out.set("error", static_cast<int>(r.error));
     if (r.error != Errc::kOk) return out;

@@ -24,7 +24,8 @@ class SseClient final : public SseHost, private LifecycleListener {
   // `config` is the manager's config object (web/src): what it leaves out keeps the C++ default.
   SseClient(int handle, const emscripten::val& config)
       : handle_(handle),
-        max_depth_(static_cast<std::uint32_t>(JsConfig(config).num("maxDepth", DecodeLimits{}.max_depth))),
+        max_depth_(
+            static_cast<std::uint32_t>(JsConfig(config).num("maxDepth", DecodeLimits{}.max_depth))),
         session_(to_config(JsConfig(config)), *this) {
     ++g_live_sse_clients;
     lifecycle_ = JsConfig(config).flag("lifecycle", true);

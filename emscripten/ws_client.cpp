@@ -137,8 +137,8 @@ class WsClient final : public WsHost, private LifecycleListener {
     w.heartbeat.interval_ms = c.num("heartbeatInterval", w.heartbeat.interval_ms);
     w.heartbeat.missed_limit =
         static_cast<std::uint32_t>(c.num("heartbeatMissedLimit", w.heartbeat.missed_limit));
-    w.message_queue_size =
-        static_cast<std::size_t>(c.num("messageQueueSize", static_cast<double>(w.message_queue_size)));
+    w.message_queue_size = static_cast<std::size_t>(
+        c.num("messageQueueSize", static_cast<double>(w.message_queue_size)));
     w.limits.max_message_bytes = static_cast<std::size_t>(
         c.num("maxMessageBytes", static_cast<double>(w.limits.max_message_bytes)));
     w.limits.max_depth = static_cast<std::uint32_t>(c.num("maxDepth", w.limits.max_depth));
@@ -208,5 +208,4 @@ EMSCRIPTEN_BINDINGS(realtime_ws) {
       .function("readyState", &WsClient::ready_state)
       .function("state", &WsClient::state)
       .function("stats", &WsClient::stats);
-
 }

@@ -7,8 +7,8 @@ if ! command -v emcmake >/dev/null; then
   echo "emscripten is missing: run 'bash scripts/setup.sh' (or apt-get install emscripten)" >&2
   exit 1
 fi
-emcmake cmake -S . -B build/wasm -DRT_BUILD_TESTS=OFF -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build/wasm -j"$(nproc)"
+emcmake cmake --preset wasm-module >/dev/null
+cmake --build --preset wasm-module -j"$(nproc)"
 rm -rf dist
 npx tsc -p tsconfig.json
 mkdir -p dist/wasm

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets in tests/fuzz (clang++-14, ASan + UBSan) into build/fuzz and runs
-# each one for N seconds (default 30) on a scratch copy of its committed seed corpus.
+# Builds the libFuzzer targets in tests/fuzz (clang++-14, ASan + UBSan) into build/fuzz — the main
+# CMake project with RT_BUILD_FUZZERS=ON, preset `fuzz` — and runs each one for N seconds (default
+# 30) on a scratch copy of its committed seed corpus.
 #
 #   scripts/fuzz.sh [seconds-per-target]
 #
@@ -39,15 +40,21 @@ if ! command -v cmake >/dev/null 2>&1; then
   exit 2
 fi
 
+# build/fuzz once held tests/fuzz as a project of its own: a cache from then cannot be reused.
+if [[ -f "$build/CMakeCache.txt" ]] &&
+   ! grep -qx "CMAKE_HOME_DIRECTORY:INTERNAL=$root" "$build/CMakeCache.txt"; then
+  echo "== $build was configured from another source directory: starting it afresh"
+  rm -rf "$build"
+fi
 mkdir -p "$build"
-echo "== configure + build tests/fuzz with $cxx -> $build"
-cmake -S "$fuzz_src" -B "$build" -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$build/configure.log" 2>&1 || {
+echo "== configure (preset fuzz) + build the fuzzers with $cxx -> $build"
+(cd "$root" && cmake --preset fuzz -DCMAKE_CXX_COMPILER="$cxx") >"$build/configure.log" 2>&1 || {
   cat "$build/configure.log" >&2
   echo "fuzz.sh: configure failed" >&2
   exit 1
 }
 grep -E '^-- fuzz:' "$build/configure.log" || true
-cmake --build "$build" -j"${FUZZ_JOBS:-$(nproc)}"
+(cd "$root" && cmake --build --preset fuzz -j"${FUZZ_JOBS:-$(nproc)}")
 
 # Dictionary for each target (optional).
 dict_for() {

@@ -11,10 +11,10 @@
 namespace realtime {
 
 struct BackoffConfig {
-  std::uint32_t reconnect_attempts = 5;         // reconnectAttempts
-  double reconnect_interval_ms = 1000;          // reconnectInterval
-  double max_reconnect_interval_ms = 30000;     // maxReconnectInterval
-  bool jitter = false;                          // reconnectJitter: full jitter
+  std::uint32_t reconnect_attempts = 5;      // reconnectAttempts
+  double reconnect_interval_ms = 1000;       // reconnectInterval
+  double max_reconnect_interval_ms = 30000;  // maxReconnectInterval
+  bool jitter = false;                       // reconnectJitter: full jitter
 };
 
 class Backoff {

@@ -34,8 +34,8 @@ namespace realtime {
 inline constexpr std::uint32_t kUnlimitedAttempts = std::numeric_limits<std::uint32_t>::max();
 
 struct ConnectorConfig {
-  std::vector<std::string> urls;   // tried in turn (failover); empty when dynamic_url
-  bool dynamic_url = false;        // ask the host for a URL before every attempt
+  std::vector<std::string> urls;  // tried in turn (failover); empty when dynamic_url
+  bool dynamic_url = false;       // ask the host for a URL before every attempt
   BackoffConfig backoff;
   double connect_timeout_ms = 10000;  // connectTimeout; 0 disables
   double min_uptime_ms = 5000;        // minUptime

@@ -202,8 +202,14 @@ class Scanner {
     if (at_end()) return Errc::kNotJson;
     char c = s_[pos_++];
     switch (c) {
-      case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
-        return Errc::kOk;
+      case '"':
+      case '\\':
+      case '/':
+      case 'b':
+      case 'f':
+      case 'n':
+      case 'r':
+      case 't': return Errc::kOk;
       case 'u': {
         int cp = read_hex4();
         if (cp < 0) return Errc::kNotJson;
@@ -215,8 +221,7 @@ class Scanner {
         }
         return Errc::kOk;
       }
-      default:
-        return Errc::kNotJson;
+      default: return Errc::kNotJson;
     }
   }
 
@@ -419,8 +424,7 @@ DecodeResult decode_envelope(std::string_view text, const DecodeLimits& limits, 
             if (out.timestamp && !std::isfinite(*out.timestamp)) out.timestamp.reset();  // 1e400
           }
           break;
-        default:
-          break;
+        default: break;
       }
       sc.skip_ws();
       if (sc.consume(',')) continue;

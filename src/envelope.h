@@ -43,8 +43,8 @@ DecodeResult validate_json(std::string_view text, std::uint32_t max_depth);
 
 struct OutgoingEnvelope {
   std::string_view type;
-  std::string_view payload_json;  // already-serialized payload; empty means null
-  std::string_view id;            // empty: generate a UUID v4
+  std::string_view payload_json;    // already-serialized payload; empty means null
+  std::string_view id;              // empty: generate a UUID v4
   std::optional<double> timestamp;  // absent: now
 };
 

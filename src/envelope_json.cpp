@@ -11,8 +11,8 @@ namespace realtime {
 namespace {
 
 std::string json_string(std::string_view s) {
-  return nlohmann::json(std::string(s)).dump(-1, ' ', false,
-                                              nlohmann::json::error_handler_t::replace);
+  return nlohmann::json(std::string(s))
+      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace
@@ -53,7 +53,7 @@ std::string encode_envelope(const OutgoingEnvelope& message, double now_ms,
   out += json_string(message.id.empty() ? uuid_v4(random) : std::string(message.id));
   out += ",\"timestamp\":";
   double ts = message.timestamp.value_or(now_ms);
-  if (!std::isfinite(ts)) ts = now_ms;  // JSON has no NaN or Infinity
+  if (!std::isfinite(ts)) ts = now_ms;                     // JSON has no NaN or Infinity
   constexpr double kMaxExactInteger = 9007199254740992.0;  // 2^53
   if (std::fabs(ts) < kMaxExactInteger && std::trunc(ts) == ts) {
     char buf[32];

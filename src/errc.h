@@ -27,7 +27,8 @@ enum class Errc : std::uint16_t {
   kStreamTooLarge = 25,
   kInvalidUrl = 26,
   kUnauthorized = 27,
-  kConnectTimeout = 28,
+  kNoWebSocket = 28,  // no WebSocket implementation in this runtime (Node < 22 without `ws`)
+  kConnectTimeout = 29,
   // Security.
   kMalformedToken = 40,
   kTokenExpired = 41,

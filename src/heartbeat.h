@@ -17,8 +17,8 @@
 namespace realtime {
 
 struct HeartbeatConfig {
-  double interval_ms = 30000;       // heartbeatInterval
-  std::uint32_t missed_limit = 2;   // heartbeatMissedLimit
+  double interval_ms = 30000;      // heartbeatInterval
+  std::uint32_t missed_limit = 2;  // heartbeatMissedLimit
 };
 
 class Heartbeat {

@@ -19,8 +19,7 @@ Errc MessageBatcher::validate(const BatchingConfig& config) {
   switch (config.priority) {
     case BatchPriority::kSize:
     case BatchPriority::kTime:
-    case BatchPriority::kAdaptive:
-      return Errc::kOk;
+    case BatchPriority::kAdaptive: return Errc::kOk;
   }
   return Errc::kInvalidConfig;
 }
@@ -64,10 +63,8 @@ bool MessageBatcher::add(double now_ms) {
 
   const bool full = pending_ >= static_cast<std::uint32_t>(config_.batch_size);
   switch (config_.priority) {
-    case BatchPriority::kSize:
-      return full;
-    case BatchPriority::kTime:
-      return false;
+    case BatchPriority::kSize: return full;
+    case BatchPriority::kTime: return false;
     case BatchPriority::kAdaptive:
       // Also when the deadline had passed before this message (a late timer) or has with it.
       return full || (deadline_before && now_ms >= *deadline_before) || now_ms >= *next_deadline();

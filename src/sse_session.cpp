@@ -101,8 +101,8 @@ void SseSession::fail(Errc code, std::string detail, int status) {
 void SseSession::on_stream_open(std::uint32_t stream, int status, std::string_view content_type) {
   if (stream != stream_ || stream == 0) return;
   if (status == 0) {
-    fail(Errc::kConnectFailed, "EventSource failed the connection (HTTP error or wrong content type)",
-         0);
+    fail(Errc::kConnectFailed,
+         "EventSource failed the connection (HTTP error or wrong content type)", 0);
     return;
   }
   if (status != 200) {
@@ -130,8 +130,8 @@ void SseSession::on_stream_bytes(std::uint32_t stream, std::string_view bytes) {
   }
 }
 
-void SseSession::on_stream_event(std::uint32_t stream, std::string_view type,
-                                 std::string_view data, std::string_view last_event_id) {
+void SseSession::on_stream_event(std::uint32_t stream, std::string_view type, std::string_view data,
+                                 std::string_view last_event_id) {
   if (stream != stream_ || stream == 0) return;
   parser_.set_last_event_id(std::string(last_event_id));
   // The browser's parser has no limit: the bound is enforced here, per event. The event is
@@ -192,8 +192,8 @@ void SseSession::handle_lost() {
 void SseSession::on_timer(ConnectorTimer timer) {
   if (!connector_.on_timer(timer)) return;  // kReconnect starts the attempt by itself
   std::string message(errc_message(Errc::kConnectTimeout));
-  message += ": " +
-             std::to_string(static_cast<long long>(config_.connection.connect_timeout_ms)) + " ms";
+  message +=
+      ": " + std::to_string(static_cast<long long>(config_.connection.connect_timeout_ms)) + " ms";
   host_.on_error(Errc::kConnectTimeout, message, 0);
   drop_stream();
   handle_lost();

@@ -24,7 +24,7 @@ namespace realtime {
 
 struct SseConfig {
   ConnectorConfig connection;  // urls, backoff, connectTimeout, minUptime, pauseWhenHidden
-  SseParserLimits limits;  // maxEventBytes
+  SseParserLimits limits;      // maxEventBytes
 };
 
 class SseHost {
@@ -87,7 +87,9 @@ class SseSession final : private SseSink, private ConnectorHost {
   // ---- ConnectorHost ----
   double now_ms() override { return host_.now_ms(); }
   std::uint32_t random_u32() override { return host_.random_u32(); }
-  void set_timer(ConnectorTimer timer, double delay_ms) override { host_.set_timer(timer, delay_ms); }
+  void set_timer(ConnectorTimer timer, double delay_ms) override {
+    host_.set_timer(timer, delay_ms);
+  }
   void cancel_timer(ConnectorTimer timer) override { host_.cancel_timer(timer); }
   void request_url(std::uint32_t seq) override { host_.request_url(seq); }
   void start_transport(const std::string& url) override;

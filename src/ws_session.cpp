@@ -287,20 +287,14 @@ void WsSession::probe() {
 
 void WsSession::on_lifecycle(LifecycleEvent event) {
   switch (event) {
-    case LifecycleEvent::kOnline:
-      connector_.set_online(true);
-      return probe();
+    case LifecycleEvent::kOnline: connector_.set_online(true); return probe();
     case LifecycleEvent::kOffline:
       connector_.set_online(false);
       return probe();  // a connection that died with the network is noticed within a heartbeat
-    case LifecycleEvent::kVisible:
-      connector_.set_visible(true);
-      return probe();
+    case LifecycleEvent::kVisible: connector_.set_visible(true); return probe();
     case LifecycleEvent::kHidden: return connector_.set_visible(false);
     case LifecycleEvent::kFreeze: return;
-    case LifecycleEvent::kResume:
-      connector_.resumed();
-      return probe();
+    case LifecycleEvent::kResume: connector_.resumed(); return probe();
     case LifecycleEvent::kPageHide:
       if (state_ == WsState::kClosed || state_ == WsState::kClosing) return;
       disconnect(1001, "page entered the back/forward cache");
@@ -321,9 +315,9 @@ void WsSession::on_timer(WsTimer timer) {
       return;
     case WsTimer::kConnectTimeout:
       if (!connector_.on_timer(ConnectorTimer::kConnectTimeout)) return;
-      emit_error(Errc::kConnectTimeout,
-                 std::to_string(static_cast<long long>(config_.connection.connect_timeout_ms)) +
-                     " ms");
+      emit_error(
+          Errc::kConnectTimeout,
+          std::to_string(static_cast<long long>(config_.connection.connect_timeout_ms)) + " ms");
       drop_socket();
       handle_lost(false);
       return;

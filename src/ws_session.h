@@ -87,7 +87,7 @@ struct WsStats {
   std::uint64_t dropped = 0;
   std::uint32_t reconnects = 0;  // successful re-opens after the first
   std::size_t queue_depth = 0;
-  double last_rtt_ms = -1;       // from ping → pong, -1 until measured
+  double last_rtt_ms = -1;  // from ping → pong, -1 until measured
 };
 
 class WsSession final : private ConnectorHost {
@@ -155,7 +155,7 @@ class WsSession final : private ConnectorHost {
   WsState state_ = WsState::kClosed;
   std::uint32_t socket_ = 0;
   bool ever_opened_ = false;
-  bool suspended_ = false;  // closed for the back/forward cache: pageshow reconnects
+  bool suspended_ = false;         // closed for the back/forward cache: pageshow reconnects
   bool frame_since_tick_ = false;  // a frame arrived since the last heartbeat tick
   double opened_at_ = 0;
   std::uint32_t auth_retries_left_ = 0;

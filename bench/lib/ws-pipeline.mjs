@@ -94,11 +94,14 @@ for (let r = 0; r < rounds; r++) {
   for (const [name, fn] of r % 2 ? [...arms].reverse() : arms) {
     if (which !== 'both' && which !== name) continue;
     received = 0;
+    seqSum = 0;
     collect();
     const c0 = process.cpuUsage();
     fn();
     const c = process.cpuUsage(c0);
     if (received !== count) throw new Error(`${name}: ${received} of ${count} delivered`);
+    // The arms that deliver payloads must deliver each message's own (seq 0 … count-1).
+    if (seqSum !== 0 && seqSum !== (count * (count - 1)) / 2) throw new Error(`${name}: wrong payloads`);
     results[name].push((c.user + c.system) / count);
   }
 }

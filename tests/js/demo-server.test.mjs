@@ -4,7 +4,6 @@ import { after, before, describe, test } from 'node:test';
 import { WebSocket } from 'ws';
 import { ServerSentEventsManager, WebSocketManager, loadRuntime } from '../../dist/index.js';
 import { startDemoServer } from '../../web/demo/server/demo-server.mjs';
-import { nextEvent } from './helpers.mjs';
 
 let server;
 before(async () => {

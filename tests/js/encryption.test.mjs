@@ -7,7 +7,7 @@ import { before, describe, test } from 'node:test';
 import {
   EncryptedMessageHandler, PBKDF2_MIN_ITERATIONS, RealtimeError, WebSocketManager, loadRuntime,
 } from '../../dist/index.js';
-import { envelope, nextEvent, startWsServer } from './helpers.mjs';
+import { envelope, startWsServer } from './helpers.mjs';
 
 before(() => loadRuntime());
 

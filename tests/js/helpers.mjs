@@ -1,5 +1,44 @@
 // Shared helpers for the JS tests: real servers on ephemeral ports, and waiting on events.
+//
+// Every wait helper has a timeout (WAIT_TIMEOUT_MS, or `{ timeoutMs }` as the last argument): a
+// wait that is never satisfied rejects with what it waited for, instead of hanging the suite.
 import { WebSocketServer } from 'ws';
+
+/** Default for every wait helper below; RT_WAIT_TIMEOUT_MS overrides it (slow machines). */
+export const WAIT_TIMEOUT_MS = Number(process.env.RT_WAIT_TIMEOUT_MS) || 15_000;
+
+/**
+ * A promise settled by `start(resolve)`, or rejected with "`what`: … within N s" after
+ * `timeoutMs`. `start` returns its cleanup (remove the listener), run on either outcome. A wait
+ * nobody awaits does not become an unhandled rejection (one that is awaited still rejects).
+ */
+export function waitFor(what, start, { timeoutMs = WAIT_TIMEOUT_MS, detail } = {}) {
+  let settled = false;
+  let cleanup = null;
+  let timer;
+  const finish = () => {
+    settled = true;
+    clearTimeout(timer);
+    if (cleanup) cleanup();
+  };
+  const promise = new Promise((resolve, reject) => {
+    timer = setTimeout(() => {
+      if (settled) return;
+      finish();
+      const extra = detail ? ` (${detail()})` : '';
+      reject(new Error(`${what}: not within ${timeoutMs / 1000} s${extra}`));
+    }, timeoutMs);
+    const stop = start((value) => {
+      if (settled) return;
+      finish();
+      resolve(value);
+    });
+    if (settled) stop?.();
+    else cleanup = stop ?? null;
+  });
+  promise.catch(() => {});
+  return promise;
+}
 
 /** Starts a ws server on 127.0.0.1:0. `onConnection(socket, request)` handles each client. */
 export async function startWsServer(onConnection = () => {}) {
@@ -16,17 +55,15 @@ export async function startWsServer(onConnection = () => {}) {
     url,
     connections,
     /** Resolves with the next connection (or the n-th overall, when given). */
-    nextConnection(n = connections.length + 1) {
+    nextConnection(n = connections.length + 1, options) {
       if (connections.length >= n) return Promise.resolve(connections[n - 1]);
-      return new Promise((resolve) => {
+      return waitFor(`nextConnection(${n}) on ${url}`, (resolve) => {
         const on = () => {
-          if (connections.length >= n) {
-            wss.off('connection', on);
-            resolve(connections[n - 1]);
-          }
+          if (connections.length >= n) resolve(connections[n - 1]);
         };
         wss.on('connection', on);
-      });
+        return () => wss.off('connection', on);
+      }, { ...options, detail: () => `${connections.length} connection(s) so far` });
     },
     async close() {
       for (const c of wss.clients) c.terminate();
@@ -36,45 +73,61 @@ export async function startWsServer(onConnection = () => {}) {
 }
 
 /** Resolves with the first event of `manager.on(name)` that satisfies `predicate`. */
-export function nextEvent(manager, name, predicate = () => true) {
-  return new Promise((resolve) => {
-    const off = manager.on(name, (value) => {
-      if (predicate(value)) {
-        off();
-        resolve(value);
-      }
-    });
-  });
+export function nextEvent(manager, name, predicate = () => true, options) {
+  const seen = [];
+  return waitFor(`nextEvent('${name}')${predicate.length ? ` matching ${predicate}` : ''}`,
+    (resolve) => manager.on(name, (value) => {
+      if (predicate(value)) resolve(value);
+      else seen.push(value?.code ?? value?.newState ?? typeof value);
+    }),
+    { ...options, detail: () => `state ${manager.state}; other '${name}' events: ${seen.join(', ') || 'none'}` });
 }
 
-export const untilState = (manager, state) =>
-  manager.state === state ? Promise.resolve() : nextEvent(manager, 'state', (e) => e.newState === state);
+export const untilState = (manager, state, options) =>
+  manager.state === state
+    ? Promise.resolve()
+    : nextEvent(manager, 'state', (e) => e.newState === state, options);
 
 /** Resolves with the next message a ws server socket receives, JSON-parsed. */
-export function nextServerMessage(socket, predicate = () => true) {
-  return new Promise((resolve) => {
-    const on = (data) => {
-      const msg = JSON.parse(String(data));
-      if (predicate(msg)) {
-        socket.off('message', on);
-        resolve(msg);
-      }
-    };
-    socket.on('message', on);
-  });
+export function nextServerMessage(socket, predicate = () => true, options) {
+  const seen = [];
+  return waitFor(`nextServerMessage${predicate.length ? ` matching ${predicate}` : ''}`,
+    (resolve) => {
+      const on = (data) => {
+        const msg = JSON.parse(String(data));
+        if (predicate(msg)) resolve(msg);
+        else seen.push(msg?.type);
+      };
+      socket.on('message', on);
+      return () => socket.off('message', on);
+    },
+    { ...options, detail: () => `other messages: ${seen.join(', ') || 'none'}` });
 }
 
-/** Collects `count` payloads of `type` from a manager's subscription. */
-export function collect(manager, type, count) {
+/**
+ * Collects `count` payloads of `type` from a manager's subscription. `done` resolves with them
+ * (and unsubscribes); its timeout starts when it is first read.
+ */
+export function collect(manager, type, count, options) {
   const items = [];
-  let unsubscribe;
-  const done = new Promise((resolve) => {
-    unsubscribe = manager.subscribe(type, (payload) => {
-      items.push(payload);
-      if (items.length === count) resolve(items);
-    });
+  let complete;
+  const unsubscribe = manager.subscribe(type, (payload) => {
+    items.push(payload);
+    if (items.length === count) complete?.(items);
   });
-  return { items, done: done.then((v) => (unsubscribe(), v)) };
+  let waiting = null;
+  const wait = () => (waiting ??= waitFor(`collect('${type}', ${count})`, (resolve) => {
+    if (items.length >= count) resolve(items);
+    else complete = resolve;
+    return unsubscribe;
+  }, { ...options, detail: () => `${items.length} of ${count} arrived; state ${manager.state}` }));
+  return {
+    items,
+    /** The wait (and its timer) starts when the test first reads `done`. */
+    get done() {
+      return wait();
+    },
+  };
 }
 
 export const envelope = (type, payload) => JSON.stringify({ type, payload });
@@ -101,8 +154,12 @@ export async function startHttpServer(handler) {
     url: `http://127.0.0.1:${server.address().port}`,
     requests,
     /** Resolves when at least n requests have arrived. */
-    async untilRequests(n) {
-      while (requests.length < n) await new Promise((resolve) => waiters.push(resolve));
+    untilRequests(n, options) {
+      if (requests.length >= n) return Promise.resolve();
+      return waitFor(`untilRequests(${n})`, (resolve) => {
+        const check = () => (requests.length >= n ? resolve() : waiters.push(check));
+        waiters.push(check);
+      }, { ...options, detail: () => `${requests.length} request(s) so far` });
     },
     close() {
       server.closeAllConnections();

@@ -41,3 +41,36 @@ export function appNpmEnv() {
   return env;
 }
 
+
+/** Rejects with `message` if `promise` has not settled within `ms`. */
+export function within(ms, message, promise) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${message} (no result within ${ms / 1000} s)`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** `npm pack`s the checkout at `root` into `dest` (no build: dist/ must exist); returns
+ * { tarball, files, size }. */
+export async function packPackage(root, dest) {
+  const packed = JSON.parse(await run(
+    'npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dest],
+    { cwd: root, timeoutMs: 60_000, what: 'npm pack' }));
+  const { join } = await import('node:path');
+  return {
+    tarball: join(dest, packed[0].filename),
+    files: packed[0].files.map((f) => f.path),
+    size: packed[0].size,
+  };
+}
+
+/** `npm install` in an app folder, from the registry or npm's cache (prefer-offline). npm's own
+ * retries would outlast the timeout on an unreachable registry: fewer and shorter, so that npm's
+ * error (ECONNREFUSED, ENOTFOUND, …) is what a failure shows. */
+export function npmInstall(cwd, { timeoutMs = 150_000, what = 'npm install' } = {}) {
+  return run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error',
+    '--fetch-retries=1', '--fetch-retry-mintimeout=1000', '--fetch-retry-maxtimeout=5000',
+    '--fetch-timeout=30000'],
+  { cwd, env: appNpmEnv(), timeoutMs, what: `${what} (needs the npm registry or a warm npm cache)` });
+}

@@ -4,6 +4,7 @@ import 'global-jsdom/register';
 
 import * as React from 'react';
 import { render } from '@testing-library/react';
+import { waitFor } from './helpers.mjs';
 
 export const h = React.createElement;
 
@@ -39,13 +40,26 @@ export function renderProbe(useHook, { wrap = (el) => el, strict = false } = {})
     get current() {
       return values.at(-1);
     },
-    until(predicate) {
+    until(predicate, options) {
       const found = values.find(predicate);
       if (found !== undefined) return Promise.resolve(found);
-      return new Promise((resolve) => waiters.add({ predicate, resolve }));
+      return waitFor(`until(${predicate})`, (resolve) => {
+        const w = { predicate, resolve };
+        waiters.add(w);
+        return () => waiters.delete(w);
+      }, { ...options, detail: () => `last value: ${describe(values.at(-1))}` });
     },
     rerender: () => result.rerender(element()),
   };
+}
+
+function describe(value) {
+  if (value === undefined) return 'none';
+  try {
+    return JSON.stringify(value, (k, v) => (typeof v === 'function' ? undefined : v))?.slice(0, 300);
+  } catch {
+    return String(value);
+  }
 }
 
 /** The sequence of distinct consecutive values of `key` in `values`. */
@@ -56,8 +70,12 @@ export function transitions(values, key) {
 }
 
 /** Resolves with the close code the server sees on `socket`. */
-export const serverClose = (socket) =>
-  new Promise((resolve) => socket.once('close', (code) => resolve(code)));
+export const serverClose = (socket, options) =>
+  waitFor('serverClose', (resolve) => {
+    const on = (code) => resolve(code);
+    socket.once('close', on);
+    return () => socket.off('close', on);
+  }, options);
 
 /** Lets deferred native deletes (queueMicrotask) and I/O callbacks run. */
 export const settle = () => new Promise((resolve) => setImmediate(resolve));

@@ -1,6 +1,7 @@
 // Helpers for the security tests: JWTs, a ws server that records the token of each connection
 // whatever way it travels, and console capture.
 import { WebSocketServer } from 'ws';
+import { waitFor } from './helpers.mjs';
 
 const b64url = (s) => Buffer.from(s).toString('base64url');
 let serial = 0;
@@ -30,9 +31,13 @@ export function tokenSource(lifetimeMs = 3_600_000) {
       return token;
     },
     /** Resolves once the provider has been called n times. */
-    calls(n) {
+    calls(n, options) {
       if (issued.length >= n) return Promise.resolve();
-      return new Promise((resolve) => waiters.push({ n, resolve }));
+      return waitFor(`tokenSource.calls(${n})`, (resolve) => {
+        const w = { n, resolve };
+        waiters.push(w);
+        return () => waiters.includes(w) && waiters.splice(waiters.indexOf(w), 1);
+      }, { ...options, detail: () => `${issued.length} call(s) so far` });
     },
   };
   source.provider = source.provider.bind(source);
@@ -79,9 +84,13 @@ export async function startAuthServer(onConnection = () => {}) {
     wss,
     url: `ws://127.0.0.1:${wss.address().port}`,
     connections,
-    connection(n) {
+    connection(n, options) {
       if (connections.length >= n) return Promise.resolve(connections[n - 1]);
-      return new Promise((resolve) => waiters.push({ n, resolve }));
+      return waitFor(`auth server connection(${n})`, (resolve) => {
+        const w = { n, resolve };
+        waiters.push(w);
+        return () => waiters.includes(w) && waiters.splice(waiters.indexOf(w), 1);
+      }, { ...options, detail: () => `${connections.length} connection(s) so far` });
     },
     async close() {
       for (const c of wss.clients) c.terminate();
@@ -91,17 +100,15 @@ export async function startAuthServer(onConnection = () => {}) {
 }
 
 /** Resolves when a server-side connection has received n messages. */
-export function untilMessages(conn, n) {
+export function untilMessages(conn, n, options) {
   if (conn.messages.length >= n) return Promise.resolve(conn.messages);
-  return new Promise((resolve) => {
+  return waitFor(`untilMessages(${n})`, (resolve) => {
     const on = () => {
-      if (conn.messages.length >= n) {
-        conn.socket.off('message', on);
-        resolve(conn.messages);
-      }
+      if (conn.messages.length >= n) resolve(conn.messages);
     };
     conn.socket.on('message', on);
-  });
+    return () => conn.socket.off('message', on);
+  }, { ...options, detail: () => `${conn.messages.length} message(s) so far` });
 }
 
 /** Replaces console.* with recorders; returns { lines, restore }. */

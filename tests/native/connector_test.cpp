@@ -1,9 +1,10 @@
 // The shared attempt loop (src/connector.h), through the WebSocket and SSE sessions on a fake
 // clock: minUptime, connectTimeout, failover URLs, dynamic URLs, unlimited attempts, offline,
 // visibility, freeze/resume, the back/forward cache, and heartbeats that survive pauses.
+#include "connector.h"
+
 #include <gtest/gtest.h>
 
-#include "connector.h"
 #include "fake_ws_host.h"
 #include "sse_session.h"
 #include "ws_session.h"

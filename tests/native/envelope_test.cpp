@@ -2,11 +2,11 @@
 
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -37,6 +37,8 @@ TEST(Envelope, DecodesTypePayloadIdTimestamp) {
 // The timestamp takes a fast exact path for short mantissas; every value must still equal
 // strtod's correctly rounded result, bit for bit.
 TEST(Envelope, TimestampParsesExactlyAsStrtod) {
+  // Packed by hand: clang-format would put one value per line.
+  // clang-format off
   std::vector<std::string> numbers = {
       "0", "-0", "0.0", "-0.0", "1", "-1", "1700000000123", "1732700000000.5", "0.1", "0.3",
       "123.456", "9007199254740992", "9007199254740993", "18446744073709551615",
@@ -44,6 +46,7 @@ TEST(Envelope, TimestampParsesExactlyAsStrtod) {
       "1.7976931348623157e308", "2.2250738585072014e-308", "4.9e-324", "1e400", "-1e400",
       "0.000001", "1E5", "1e+5", "1e-5", "3.14159265358979323846", "5e-1",
       "0.0000000000000000000000001", "123456789012345678e-5", "1.5e300", "-2.5E-3"};
+  // clang-format on
   std::uint64_t state = 0x243F6A8885A308D3ull;
   auto next = [&] { return state = state * 6364136223846793005ull + 1442695040888963407ull; };
   for (int i = 0; i < 20000; ++i) {
@@ -129,12 +132,13 @@ TEST(Envelope, SizeLimit) {
 TEST(Envelope, DeepNestingIsAnErrorNotACrash) {
   Envelope env;
   const int depth = 100000;
-  std::string deep = R"({"type":"a","payload":)" + std::string(depth, '[') +
-                     std::string(depth, ']') + "}";
+  std::string deep =
+      R"({"type":"a","payload":)" + std::string(depth, '[') + std::string(depth, ']') + "}";
   DecodeLimits limits;
   limits.max_message_bytes = 1 << 22;
   EXPECT_EQ(decode(deep, env, limits), Errc::kTooDeep);
-  std::string ok = R"({"type":"a","payload":)" + std::string(100, '[') + std::string(100, ']') + "}";
+  std::string ok =
+      R"({"type":"a","payload":)" + std::string(100, '[') + std::string(100, ']') + "}";
   EXPECT_EQ(decode(ok, env), Errc::kOk);
 }
 
@@ -240,9 +244,7 @@ TEST(Envelope, EncodeHugeOrNonFiniteTimestampsWithoutUndefinedBehaviour) {
   }
 }
 
-TEST(Envelope, UuidsDiffer) {
-  EXPECT_NE(uuid_v4(counter_random), uuid_v4(counter_random));
-}
+TEST(Envelope, UuidsDiffer) { EXPECT_NE(uuid_v4(counter_random), uuid_v4(counter_random)); }
 
 }  // namespace
 }  // namespace realtime
@@ -270,8 +272,8 @@ TEST(Envelope, EscapedKeysAreTheFieldsTheySpell) {
 
 TEST(Envelope, HostileNestingAndTypesAreRejectedWithoutRecursion) {
   Envelope env;
-  std::string deep = R"({"type":"x","payload":)" + std::string(100000, '[') +
-                     std::string(100000, ']') + "}";
+  std::string deep =
+      R"({"type":"x","payload":)" + std::string(100000, '[') + std::string(100000, ']') + "}";
   EXPECT_EQ(decode(deep, env), Errc::kTooDeep);
   std::string deep_objects = R"({"type":"x","payload":)";
   for (int i = 0; i < 100000; ++i) deep_objects += R"({"a":)";

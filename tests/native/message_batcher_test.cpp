@@ -221,20 +221,13 @@ void RunMixedStream(BatchPriority priority, bool lazy) {
       case 0:
       case 1:
       case 2:
-      case 3:
-        break;  // same millisecond
+      case 3: break;  // same millisecond
       case 4:
       case 5:
-      case 6:
-        t += std::uniform_real_distribution<>(0, 5)(rng);
-        break;
+      case 6: t += std::uniform_real_distribution<>(0, 5)(rng); break;
       case 7:
-      case 8:
-        t += std::uniform_real_distribution<>(5, 60)(rng);
-        break;
-      default:
-        t += std::uniform_real_distribution<>(90, 400)(rng);
-        break;  // pause
+      case 8: t += std::uniform_real_distribution<>(5, 60)(rng); break;
+      default: t += std::uniform_real_distribution<>(90, 400)(rng); break;  // pause
     }
     js.AdvanceTo(t);
     js.Add(t);

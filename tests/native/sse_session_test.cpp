@@ -195,7 +195,7 @@ TEST_F(SseSessionTest, EventSourceEventOverTheLimitIsDroppedWithAnErrorAndTheStr
   ASSERT_EQ(host.errors.size(), 1u);
   EXPECT_EQ(std::get<0>(host.errors[0]), Errc::kStreamTooLarge);
   EXPECT_TRUE(host.events.empty());
-  EXPECT_EQ(session->last_event_id(), "7");  // skipped, not re-requested on resume
+  EXPECT_EQ(session->last_event_id(), "7");              // skipped, not re-requested on resume
   session->on_stream_oversize(host.next, "8", 1 << 30);  // refused by the transport, never copied
   EXPECT_EQ(host.errors.size(), 2u);
   EXPECT_EQ(session->last_event_id(), "8");

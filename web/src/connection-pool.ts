@@ -106,7 +106,7 @@ export const POOL_DEFAULTS: Readonly<ConnectionPoolConfig> = {
 
 export type PoolCloseReason = 'idle' | 'evicted' | 'over_capacity' | 'destroyed';
 
-export interface PoolEvents extends Record<string, unknown> {
+export interface PoolEvents {
   /** The pool closed (disposed) a connection. */
   close: { id: string; reason: PoolCloseReason };
   /** A connection was opened although maxConnections are in use (none was idle). */

@@ -132,7 +132,7 @@ export class ConnectionStore<K extends ConnectionType = ConnectionType> {
       this.handlers.set(type, set);
       if (this.lease) this.bind(type);
     }
-    const entry: Callback = (payload) => callback(payload as T);  // one entry per call
+    const entry: Callback = (payload) => callback(payload);  // one entry per call
     set.add(entry);
     return () => {
       if (!set.delete(entry) || set.size > 0 || this.handlers.get(type) !== set) return;
@@ -152,7 +152,7 @@ export class ConnectionStore<K extends ConnectionType = ConnectionType> {
   send = <T>(message: WebSocketMessage<T>): boolean => {
     if (this.type !== 'ws') throw new TypeError('send: only WebSocket connections can send');
     if (this.lease) return (this.lease.connection as WebSocketManager).send(message);
-    this.outbox.push(message as WebSocketMessage);
+    this.outbox.push(message);
     const limit = (this.config as ConnectionConfigs['ws']).messageQueueSize ?? 100;
     if (this.outbox.length > limit) {
       this.outbox.shift();

@@ -1,15 +1,15 @@
 import { safeCall } from './errors.js';
 
 /** A minimal typed event emitter: `on(event, cb)` returns the function that removes cb. */
-export class Emitter<Events extends Record<string, unknown>> {
+export class Emitter<Events extends object> {
   private readonly listeners = new Map<keyof Events, Set<(value: never) => void>>();
 
   on<K extends keyof Events>(event: K, cb: (value: Events[K]) => void): () => void {
     let set = this.listeners.get(event);
     if (!set) this.listeners.set(event, (set = new Set()));
-    set.add(cb as (value: never) => void);
+    set.add(cb);
     return () => {
-      set!.delete(cb as (value: never) => void);
+      set.delete(cb);
     };
   }
 

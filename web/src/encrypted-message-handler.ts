@@ -89,7 +89,7 @@ type Bytes = Uint8Array<ArrayBuffer>;
 
 /** A copy (ours to wipe), never a view of the caller's buffer. */
 function bytesOf(v: string | Uint8Array | ArrayBuffer): Bytes {
-  if (typeof v === 'string') return encoder.encode(v) as Bytes;
+  if (typeof v === 'string') return encoder.encode(v);
   return new Uint8Array(v instanceof Uint8Array ? v : new Uint8Array(v));
 }
 
@@ -226,7 +226,7 @@ export class EncryptedMessageHandler implements PayloadCodec {
     try {
       const json = JSON.stringify(message);
       if (json === undefined) throw new TypeError('not serializable');
-      plaintext = encoder.encode(json) as Bytes;
+      plaintext = encoder.encode(json);
     } catch {
       return Promise.reject(new RealtimeError('encrypt_failed', 'message is not JSON-serializable'));
     }

@@ -1,4 +1,5 @@
 export { RealtimeError } from './errors.js';
+export type { HostErrorCode, NativeErrorCode, RealtimeErrorCode } from './errors.js';
 export { loadRuntime, liveHandles } from './runtime.js';
 export type { ConnectionStats, LoadOptions, WebSocketConstructor } from './runtime.js';
 export type { ConnectionOptions, ConnectionState, StateEvent, UrlSource } from './native-manager.js';

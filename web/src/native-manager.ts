@@ -58,7 +58,7 @@ export function checkUrl(owner: string, url: unknown): void {
   }
 }
 
-export interface BaseEvents extends Record<string, unknown> {
+export interface BaseEvents {
   state: StateEvent;
   error: RealtimeError;
 }

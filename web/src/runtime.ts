@@ -1,5 +1,6 @@
 // Loads the WebAssembly module once, and routes its events (integers and strings from
 // emscripten/library_realtime.js) to the object that owns each native client (its "sink").
+import type { NativeErrorCode } from './errc-names.js';
 import createRealtimeModule from './wasm/realtime_wasm.mjs';
 
 export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocket;
@@ -118,15 +119,40 @@ const rtHost: Record<string, unknown> = {
     }
   },
   state: route('state'),
-  error: route('error'),
+  error(handle: number, code: number, message: string, status?: number): unknown {
+    // The transport could not create a socket because there is no WebSocket implementation at
+    // all: the session reports that as invalid_url (socket id 0); say what is missing instead.
+    if (noWebSocket.delete(handle) && errcName(code) === 'invalid_url') {
+      code = errcCode('no_websocket') ?? code;
+      message = NO_WEBSOCKET_MESSAGE;
+    }
+    return routeError(handle, code, message, status);
+  },
   drop: route('drop'),
   close: route('close'),
   sseRequest: route('sseRequest'),
   url: route('url'),
   webSocketFor(handle: number): WebSocketConstructor | undefined {
-    return sinks.get(handle)?.webSocket?.() ?? defaultWebSocket();
+    const ctor = sinks.get(handle)?.webSocket?.() ?? defaultWebSocket();
+    if (ctor) noWebSocket.delete(handle);
+    else reportNoWebSocket(handle);
+    return ctor;
   },
 };
+
+const routeError = route('error');
+// Handles whose last socket could not be created for want of a WebSocket implementation.
+const noWebSocket = new Set<number>();
+const NO_WEBSOCKET_MESSAGE =
+  'no WebSocket implementation: this runtime has no global WebSocket (Node before 22). ' +
+  'Run `npm install ws` (realtime-wasm uses it when it is installed), or pass a constructor as ' +
+  "config `WebSocket` (e.g. `import { WebSocket } from 'ws'`)";
+
+/** Marks `handle`'s socket as failing for want of a WebSocket implementation (a constructor
+ * handed to the transport that found none calls this before throwing). */
+export function reportNoWebSocket(handle: number): void {
+  noWebSocket.add(handle);
+}
 
 export function defaultWebSocket(): WebSocketConstructor | undefined {
   return (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket ?? fallbackWebSocket;
@@ -137,9 +163,11 @@ export function defaultWebSocket(): WebSocketConstructor | undefined {
 const runningOnNode = (): boolean =>
   typeof process === 'object' && typeof process.versions?.node === 'string';
 
-// Bundlers must not try to resolve Node-only modules for the browser: hide the specifiers.
+// Bundlers must not try to resolve Node-only modules for the browser: hide the specifiers, and
+// tell each bundler to leave the import alone (webpack 5 would otherwise warn "Critical
+// dependency: the request of a dependency is an expression" in every app build).
 const dynamicImport = (specifier: string): Promise<Record<string, unknown>> =>
-  import(/* @vite-ignore */ specifier);
+  import(/* webpackIgnore: true */ /* @vite-ignore */ specifier);
 
 async function nodeOptions(): Promise<Record<string, unknown>> {
   if (!defaultWebSocket()) {
@@ -148,7 +176,8 @@ async function nodeOptions(): Promise<Record<string, unknown>> {
       fallbackWebSocket = (ws.WebSocket ?? (ws.default as Record<string, unknown>)?.WebSocket ??
         ws.default) as WebSocketConstructor;
     } catch {
-      // No global WebSocket and no `ws`: WebSocketManager needs config.WebSocket then.
+      // No global WebSocket and no `ws`: WebSocketManager needs config.WebSocket then (connect()
+      // rejects with `no_websocket` otherwise).
     }
   }
   const fs = await dynamicImport('node:fs/promises');
@@ -183,6 +212,20 @@ export function liveHandles(): number {
   return loaded ? loaded._liveHandles() : 0;
 }
 
-export function errcName(code: number): string {
-  return loaded ? loaded._errcName(code) : 'unknown';
+export function errcName(code: number): NativeErrorCode | 'unknown' {
+  return loaded ? (loaded._errcName(code) as NativeErrorCode | 'unknown') : 'unknown';
+}
+
+let errcCodes: Map<string, number> | null = null;
+/** The number of a C++ Errc by name, read from the module's own table (never copied here). */
+export function errcCode(name: NativeErrorCode): number | undefined {
+  if (!loaded) return undefined;
+  if (!errcCodes) {
+    errcCodes = new Map();
+    for (let code = 0; code < 256; code++) {
+      const n = loaded._errcName(code);
+      if (n !== 'unknown') errcCodes.set(n, code);
+    }
+  }
+  return errcCodes.get(name);
 }

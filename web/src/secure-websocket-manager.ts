@@ -25,6 +25,7 @@ import {
   type WebSocketConstructor,
   defaultWebSocket,
   loadRuntime,
+  reportNoWebSocket,
 } from './runtime.js';
 import {
   type AuthEvent,
@@ -374,7 +375,10 @@ export class SecureWebSocketManager extends WebSocketManager {
   private makeConstructor(): WebSocketConstructor {
     const open = (url: string, protocols: string | string[] | undefined, token: string): WebSocket => {
       const Base = this.baseConstructor ?? defaultWebSocket();
-      if (!Base) throw new Error('no WebSocket constructor');
+      if (!Base) {
+        reportNoWebSocket(this.handle);
+        throw new Error('no WebSocket constructor');
+      }
       const list = protocols === undefined ? [] : Array.isArray(protocols) ? protocols : [protocols];
       switch (this.auth.transport) {
         case 'protocol':
@@ -392,6 +396,11 @@ export class SecureWebSocketManager extends WebSocketManager {
     const self = this;
     // `new` on a function that returns an object yields that object.
     const Authed = function (this: unknown, url: string, protocols?: string | string[]) {
+      // Say so now, before asking for a token that no socket could carry.
+      if (!(self.baseConstructor ?? defaultWebSocket())) {
+        reportNoWebSocket(self.handle);
+        throw new Error('no WebSocket constructor');
+      }
       if (self.usable()) return open(url, protocols, self.token!);
       const reason = self.refreshReason();
       const ready = self.refresh(reason).then(

@@ -1,7 +1,7 @@
 // WebSocketManager: the seed's public API over the native WsClient (emscripten/ws_client.cpp).
 // Reconnection, backoff, the offline queue, heartbeats and envelope validation happen in C++.
 // An optional payload codec (e.g. EncryptedMessageHandler) transforms payloads in JS, in order.
-import { RealtimeError, safeCall } from './errors.js';
+import { RealtimeError, type RealtimeErrorCode, safeCall } from './errors.js';
 import {
   type BaseEvents,
   type ConnectionOptions,
@@ -119,7 +119,7 @@ export interface RawWsClient extends RawClient {
   stats(): ConnectionStats;
 }
 
-function asRealtimeError(err: unknown, code: string, message: string): RealtimeError {
+function asRealtimeError(err: unknown, code: RealtimeErrorCode, message: string): RealtimeError {
   return err instanceof RealtimeError ? err : new RealtimeError(code, message);
 }
 

@@ -28,22 +28,24 @@ export interface HookOptions {
 }
 
 
-export interface UseWebSocketReturn {
+/** What useWebSocket returns; `T` types `lastMessage.payload` (the last message of any type). */
+export interface UseWebSocketReturn<T = unknown> {
   /** Sends now when open (true), else queues it (false). */
-  sendMessage: <T>(message: WebSocketMessage<T>) => boolean;
-  subscribe: <T = unknown>(type: string, callback: (data: T) => void) => () => void;
+  sendMessage: <P>(message: WebSocketMessage<P>) => boolean;
+  subscribe: <P = unknown>(type: string, callback: (data: P) => void) => () => void;
   connectionState: HookConnectionState;
-  lastMessage: WebSocketMessage | null;
+  lastMessage: WebSocketMessage<T> | null;
   isConnected: boolean;
   /** The shared WebSocketManager (stats, state…) once acquired, else null. Shared: do not
    * disconnect() it, unmount instead. */
   manager: WebSocketManager | null;
 }
 
-export interface UseSSEReturn {
-  subscribe: <T = unknown>(eventType: string, callback: (event: SSEEvent<T>) => void) => () => void;
+/** What useServerSentEvents returns; `T` types `lastEvent.data` (the last event of any name). */
+export interface UseSSEReturn<T = unknown> {
+  subscribe: <P = unknown>(eventType: string, callback: (event: SSEEvent<P>) => void) => () => void;
   connectionState: HookConnectionState;
-  lastEvent: SSEEvent | null;
+  lastEvent: SSEEvent<T> | null;
   isConnected: boolean;
   /** The shared ServerSentEventsManager once acquired, else null. */
   manager: ServerSentEventsManager | null;
@@ -72,19 +74,22 @@ function useConnectionStore<K extends 'ws' | 'sse'>(
   const pool = usePool();
   const key = connectionKey(type, config);
   const { frameAligned, batching } = delivery;
-  // eslint-disable-next-line react-hooks/exhaustive-deps -- keyed by the connection key
   return useMemo(() => new ConnectionStore(type, config, { pool, ...delivery }),
+    // Keyed by the connection key and the delivery fields, not by the (often inline) objects.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
     [pool, type, key, frameAligned, batching?.batchSize, batching?.flushInterval, batching?.priority]);
 }
 
-export function useWebSocket(config: WebSocketConfig, options: HookOptions = {}): UseWebSocketReturn {
+export function useWebSocket<T = unknown>(
+  config: WebSocketConfig, options: HookOptions = {},
+): UseWebSocketReturn<T> {
   const store = useConnectionStore('ws', config, options);
   const snap = useStore(store);
   return useMemo(() => ({
     sendMessage: store.send,
     subscribe: store.listen,
     connectionState: snap.connectionState,
-    lastMessage: snap.lastMessage,
+    lastMessage: snap.lastMessage as WebSocketMessage<T> | null,
     isConnected: snap.isConnected,
     manager: store.connection as WebSocketManager | null,
   }), [store, snap]);
@@ -102,13 +107,15 @@ export function useWebSocketSubscription<T>(
   return useStore(store);
 }
 
-export function useServerSentEvents(config: SSEConfig, options: HookOptions = {}): UseSSEReturn {
+export function useServerSentEvents<T = unknown>(
+  config: SSEConfig, options: HookOptions = {},
+): UseSSEReturn<T> {
   const store = useConnectionStore('sse', config, options);
   const snap = useStore(store);
   return useMemo(() => ({
-    subscribe: store.listen as UseSSEReturn['subscribe'],
+    subscribe: store.listen,
     connectionState: snap.connectionState,
-    lastEvent: (snap.lastMessage?.payload ?? null) as SSEEvent | null,
+    lastEvent: (snap.lastMessage?.payload ?? null) as SSEEvent<T> | null,
     isConnected: snap.isConnected,
     manager: store.connection as ServerSentEventsManager | null,
   }), [store, snap]);
