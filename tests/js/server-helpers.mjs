@@ -138,3 +138,64 @@ export async function forkInstance(env) {
     },
   };
 }
+
+/**
+ * Reads an SSE stream with fetch. `next(predicate)` resolves with the next matching event
+ * `{ id, event, data }` (data JSON-parsed) or comment `{ comment }`; `status` and `headers` are
+ * the response's.
+ */
+export async function sseClient(url, { headers = {} } = {}) {
+  const controller = new AbortController();
+  const res = await fetch(url, { headers, signal: controller.signal });
+  const queue = [];
+  const waiters = [];
+  const push = (item) => {
+    const i = waiters.findIndex((w) => w.predicate(item));
+    if (i >= 0) waiters.splice(i, 1)[0].resolve(item);
+    else queue.push(item);
+  };
+  const pump = async () => {
+    const decoder = new TextDecoder();
+    let buf = '';
+    let ev = {};
+    for await (const chunk of res.body) {
+      buf += decoder.decode(chunk, { stream: true });
+      let nl;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        if (line === '') {
+          if (ev.data !== undefined) push({ ...ev, data: JSON.parse(ev.data) });
+          ev = {};
+        } else if (line.startsWith(':')) push({ comment: line.slice(1).trim() });
+        else {
+          const i = line.indexOf(':');
+          const field = line.slice(0, i);
+          const value = line.slice(i + 1).replace(/^ /, '');
+          ev[field] = field === 'data' && ev.data !== undefined ? `${ev.data}\n${value}` : value;
+        }
+      }
+    }
+  };
+  const done = res.ok ? pump().catch(() => {}) : Promise.resolve();
+  return {
+    status: res.status,
+    headers: res.headers,
+    queue,
+    done,
+    next(predicate = () => true) {
+      const i = queue.findIndex(predicate);
+      if (i >= 0) return Promise.resolve(queue.splice(i, 1)[0]);
+      return new Promise((resolve) => waiters.push({ predicate, resolve }));
+    },
+    async events(n, predicate = (e) => e.id !== undefined) {
+      const out = [];
+      while (out.length < n) out.push(await this.next(predicate));
+      return out;
+    },
+    close() {
+      controller.abort();
+      return done;
+    },
+  };
+}
