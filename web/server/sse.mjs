@@ -40,28 +40,35 @@ export function sseHandler(channel, { store, authorize, limits, streams }) {
       res.write(text);
     };
     res.on('close', end);
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
     streams.add(res);
-    write(`retry: ${limits.sseRetryMs}\n: realtime.v1\n\n`);
-    heartbeat = setInterval(() => write(': heartbeat\n\n'), limits.sseHeartbeatMs);
-    heartbeat.unref?.();
+    const open = () => {
+      // Headers and the opening comment go out once the feed is subscribed: from here on,
+      // nothing published is missed.
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      write(`retry: ${limits.sseRetryMs}\n: realtime.v1\n\n`);
+      heartbeat = setInterval(() => write(': heartbeat\n\n'), limits.sseHeartbeatMs);
+      heartbeat.unref?.();
+    };
     try {
       feed = await openFeed(store, channel, position, {
         onJoined: (j) => {
+          if (ended) return;
+          if (!res.headersSent) open();
           if (!j.recovered) write(`event: rt:gap\ndata: ${JSON.stringify({ channel, ...j })}\n\n`);
         },
         onPublication: (pub) =>
-          write(`id: ${pub.epoch}:${pub.offset}\nevent: ${pub.type}\ndata: ${pub.payloadJson}\n\n`),
+          ended || write(`id: ${pub.epoch}:${pub.offset}\nevent: ${pub.type}\ndata: ${pub.payloadJson}\n\n`),
         onError: () => res.destroy(),
       });
       if (ended) feed.close();
-    } catch {
-      res.destroy(); // the store failed: the client reconnects and resumes
+    } catch (err) {
+      if (res.headersSent) res.destroy(); // the store failed: the client reconnects and resumes
+      else res.writeHead(503, { 'content-type': 'text/plain' }).end(`unavailable: ${err?.message ?? err}`);
     }
   };
 }
