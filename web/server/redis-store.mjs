@@ -6,6 +6,7 @@
 //
 // ioredis is an optional peer dependency, imported on first use: memoryStore users need nothing.
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { DEFAULT_HISTORY_SIZE, DEFAULT_TTL_MS, newEpoch, outcomeOf } from './common.mjs';
 
@@ -96,7 +97,9 @@ export function redisStore({
   const connecting = loadIoredis().then((Redis) => {
     const options = { lazyConnect: false, enableAutoPipelining: true };
     const cmd = new Redis(url, options);
-    const sub = new Redis(url, { lazyConnect: false });
+    // No ready check on the subscriber: ioredis's INFO check fails once the connection is in
+    // subscriber mode, and a SUBSCRIBE sent between 'connect' and 'ready' is then lost.
+    const sub = new Redis(url, { lazyConnect: false, enableReadyCheck: false });
     for (const c of [cmd, sub]) c.on('error', () => {}); // ioredis reconnects; commands fail meanwhile
     cmd.defineCommand('rtPublish', { numberOfKeys: 4, lua: PUBLISH_LUA });
     cmd.defineCommand('rtHistory', { numberOfKeys: 3, lua: HISTORY_LUA });
@@ -169,7 +172,8 @@ export function redisStore({
       const { fanout } = keys(channel);
       let s = subscriptions.get(fanout);
       if (!s) {
-        s = { listeners: new Set(), ready: sub.subscribe(fanout) };
+        const ready = sub.status === 'ready' ? sub.subscribe(fanout) : once(sub, 'ready').then(() => sub.subscribe(fanout));
+        s = { listeners: new Set(), ready };
         subscriptions.set(fanout, s);
       }
       s.listeners.add(listener);
