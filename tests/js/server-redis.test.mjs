@@ -64,22 +64,23 @@ test('2,000 publications through alternating instances, one SIGKILLed mid-stream
   let atKill = 0;
   for (let i = 0; i < N; i++) {
     const args = ['stream', 'tick', { i }, { id: `p-${i}` }];
+    const retry = () => {
+      retried++;
+      return b.call('publish', args); // same id: never appended twice
+    };
     let sent;
     if (i === 700) {
       await ra.until(600); // A's receiver is mid-stream
-      sent = a.call('publish', args); // in flight while A is killed: it may or may not land
+      sent = a.call('publish', args).catch(retry); // in flight while A is killed: may or may not land
       await a.kill('SIGKILL');
       aAlive = false;
       assert.equal((await closedA).code, 1006);
       atKill = ra.last();
       await ra.resumeOn(b.url); // the receiver fails over with its last position
     } else {
-      sent = (i % 2 === 0 && aAlive ? a : b).call('publish', args);
+      sent = (i % 2 === 0 && aAlive ? a : b).call('publish', args).catch(retry);
     }
-    const { offset } = await sent.catch(() => {
-      retried++;
-      return b.call('publish', args); // same id: never appended twice
-    });
+    const { offset } = await sent;
     assert.equal(offset, i + 1);
   }
   // the publisher retries a publication whose answer it never got: idempotent across instances
