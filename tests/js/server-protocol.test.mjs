@@ -2,7 +2,7 @@
 // de-duplication, bad input, limits, authorization. Raw ws clients against a real server.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRealtimeServer } from 'realtime-wasm/server';
+import { createRealtimeServer, memoryStore } from 'realtime-wasm/server';
 import { rawClient } from './server-helpers.mjs';
 
 const T = { timeout: 20000 };
@@ -212,4 +212,34 @@ test('close() closes clients with 1001', T, async () => {
   const c = await rawClient(other.url);
   await other.close();
   assert.equal((await c.closed).code, 1001);
+});
+
+test('a slow consumer (more than maxBufferedBytes unsent) is closed with 1013 and can resume', T, async () => {
+  const slow = await createRealtimeServer({
+    host: '127.0.0.1',
+    store: memoryStore({ historySize: 4000 }),
+    limits: { maxBufferedBytes: 64 * 1024 },
+  });
+  try {
+    const c = await rawClient(slow.url);
+    const { epoch } = (await c.join('big')).payload;
+    c.ws._socket.pause(); // stop reading: the server's send buffer grows
+    const blob = 'x'.repeat(4 * 1024);
+    let n = 0;
+    while (n < 4000 && c.ws.readyState === 1) {
+      await slow.publish('big', 'blob', blob);
+      n++;
+      if (n % 100 === 0) await new Promise(setImmediate);
+    }
+    c.ws._socket.resume();
+    assert.equal((await c.closed).code, 1013);
+    const got = c.queue.filter((f) => f.channel === 'big').length;
+    assert.ok(got < n, `${got} of ${n} delivered before the close`);
+    const again = await rawClient(slow.url);
+    assert.equal((await again.join('big', { epoch, offset: got })).payload.recovered, true);
+    assert.equal((await again.next((f) => f.channel === 'big')).offset, got + 1);
+    await again.close();
+  } finally {
+    await slow.close();
+  }
 });
