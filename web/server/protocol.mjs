@@ -52,7 +52,7 @@ export async function decide(authorize, request, channel) {
 }
 
 /**
- * Serves one accepted connection. `ctx`: `{ store, onMessage, authorize, limits, publishers }`.
+ * Serves one accepted connection. `ctx`: `{ store, onMessage, authorize, limits, log }`.
  * Returns the connection's `client` object.
  */
 export function serveConnection(ws, request, identity, ctx) {
