@@ -12,7 +12,7 @@ fix=0
 [ "${1:-}" = --fix ] && fix=1
 
 echo "== eslint"
-eslint_args=(web/src web/demo tests/js bench examples eslint.config.js)
+eslint_args=(web/src web/server web/demo tests/js bench examples eslint.config.js)
 if [ "$fix" = 1 ]; then
   npx eslint --fix "${eslint_args[@]}"
 else
