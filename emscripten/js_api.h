@@ -27,6 +27,13 @@ void rt_emit_message(int handle, int type_id, const char* payload, std::size_t l
 void rt_emit_raw(int handle, const char* text, std::size_t len);
 void rt_emit_error(int handle, int code, const char* message, std::size_t len);
 void rt_emit_drop(int handle, int reason, int count);
+void rt_emit_ack(int handle, const char* id, std::size_t id_len, int code, const char* detail,
+                 std::size_t detail_len);
+void rt_emit_publication(int handle, int channel_id, const char* type, std::size_t type_len,
+                         const char* payload, std::size_t payload_len, const char* id,
+                         std::size_t id_len, double offset, double timestamp);
+void rt_emit_gap(int handle, int channel_id, const char* from_epoch, std::size_t from_epoch_len,
+                 double from_offset, const char* epoch, std::size_t epoch_len);
 // Dynamic URL: asks the handle's url function for attempt `seq` (answered via provideUrl).
 void rt_emit_url_request(int handle, std::uint32_t seq);
 // Installs the page lifecycle listeners once; returns the state now: bit 0 online, bit 1 visible.

@@ -141,7 +141,11 @@ mergeInto(LibraryManager.library, {
     var id = RT.nextSocket++;
     RT.sockets[id] = socket;
     RT.live++;
-    socket.onopen = function() { _rt_ws_on_open(client, id); };
+    socket.onopen = function() {
+      var p = RT.stageAll([String(socket.protocol || '')]);
+      _rt_ws_on_open(client, id, p[0], p[1]);
+      RT.staged = null;
+    };
     socket.onmessage = function(e) {
       var data = e.data;
       if (typeof data === 'string') {
@@ -229,6 +233,22 @@ mergeInto(LibraryManager.library, {
   rt_emit_close__deps: ['$RT'],
   rt_emit_close: function(handle, code, ptr, len, clean) {
     RT.host().close(handle, code, RT.text(ptr, len), !!clean);
+  },
+  rt_emit_ack__deps: ['$RT'],
+  rt_emit_ack: function(handle, idPtr, idLen, code, detailPtr, detailLen) {
+    RT.host().ack(handle, RT.text(idPtr, idLen), code, RT.text(detailPtr, detailLen));
+  },
+  rt_emit_publication__deps: ['$RT'],
+  rt_emit_publication: function(handle, channelId, typePtr, typeLen, payloadPtr, payloadLen,
+                                idPtr, idLen, offset, timestamp) {
+    RT.host().publication(handle, channelId, RT.stagedText(typePtr, typeLen),
+                          RT.stagedText(payloadPtr, payloadLen), RT.stagedText(idPtr, idLen),
+                          offset, timestamp);
+  },
+  rt_emit_gap__deps: ['$RT'],
+  rt_emit_gap: function(handle, channelId, fromEpochPtr, fromEpochLen, fromOffset, epochPtr, epochLen) {
+    RT.host().gap(handle, channelId, RT.text(fromEpochPtr, fromEpochLen), fromOffset,
+                  RT.text(epochPtr, epochLen));
   },
   rt_emit_url_request__deps: ['$RT'],
   rt_emit_url_request: function(handle, seq) {

@@ -4,6 +4,7 @@
 #include <emscripten/emscripten.h>
 #include <emscripten/eventloop.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <string>
@@ -54,6 +55,38 @@ class WsClient final : public WsHost, private LifecycleListener {
   void url_failed(double seq, const std::string& detail) {
     session_.url_failed(static_cast<std::uint32_t>(seq), detail);
   }
+  // The id of the pending message, or (a number) the Errc that refused it at once.
+  emscripten::val send_with_ack(const std::string& type, const std::string& payload_json,
+                                const std::string& id, double timestamp, double timeout_ms) {
+    OutgoingEnvelope m{.type = type, .payload_json = payload_json, .id = id};
+    if (!std::isnan(timestamp)) m.timestamp = timestamp;
+    Errc error = Errc::kOk;
+    std::string sent = session_.send_with_ack(m, timeout_ms, &error);
+    if (error != Errc::kOk) return emscripten::val(static_cast<int>(error));
+    return emscripten::val(sent);
+  }
+  bool withdraw_ack(const std::string& id) { return session_.withdraw_ack(id); }
+  // `since` is null or {epoch, offset}.
+  int join_channel(const std::string& name, const emscripten::val& since) {
+    std::optional<ChannelPosition> position;
+    if (since.isObject()) {
+      emscripten::val epoch = since["epoch"];
+      emscripten::val offset = since["offset"];
+      position = ChannelPosition{
+          epoch.isString() ? epoch.as<std::string>() : std::string(),
+          offset.isNumber() ? static_cast<std::uint64_t>(std::max(0.0, offset.as<double>())) : 0};
+    }
+    return static_cast<int>(session_.join_channel(name, position));
+  }
+  void leave_channel(const std::string& name) { session_.leave_channel(name); }
+  emscripten::val channel_position(const std::string& name) const {
+    auto p = session_.channel_position(name);
+    if (!p) return emscripten::val::null();
+    emscripten::val o = emscripten::val::object();
+    o.set("epoch", p->epoch);
+    o.set("offset", static_cast<double>(p->offset));
+    return o;
+  }
   int ready_state() const { return session_.ready_state(); }
   std::string state() const { return std::string(ws_state_name(session_.state())); }
   emscripten::val stats() const {
@@ -66,6 +99,8 @@ class WsClient final : public WsHost, private LifecycleListener {
     o.set("reconnects", s.reconnects);
     o.set("queueDepth", static_cast<double>(s.queue_depth));
     o.set("rtt", s.last_rtt_ms);
+    o.set("acksPending", static_cast<double>(s.acks_pending));
+    o.set("duplicates", static_cast<double>(s.duplicates));
     return o;
   }
 
@@ -114,6 +149,25 @@ class WsClient final : public WsHost, private LifecycleListener {
   void on_close(int code, std::string_view reason, bool was_clean) override {
     rt_emit_close(handle_, code, reason.data(), reason.size(), was_clean ? 1 : 0);
   }
+  void on_ack(std::string_view id, Errc code, std::string_view detail) override {
+    rt_emit_ack(handle_, id.data(), id.size(), static_cast<int>(code), detail.data(),
+                detail.size());
+  }
+  void on_publication(std::uint32_t channel_id, const Envelope& env,
+                      std::string_view raw) override {
+    if (wildcard_) rt_emit_raw(handle_, raw.data(), raw.size());
+    std::string_view payload = env.payload.empty() ? std::string_view("null") : env.payload;
+    std::string_view id = env.id.size() >= 2 && env.id.front() == '"'
+                              ? env.id.substr(1, env.id.size() - 2)
+                              : std::string_view();
+    rt_emit_publication(handle_, static_cast<int>(channel_id), env.type.data(), env.type.size(),
+                        payload.data(), payload.size(), id.data(), id.size(),
+                        env.offset.value_or(0), env.timestamp.value_or(0));
+  }
+  void on_gap(std::uint32_t channel_id, const ChannelTable::Gap& gap) override {
+    rt_emit_gap(handle_, static_cast<int>(channel_id), gap.from.epoch.data(), gap.from.epoch.size(),
+                static_cast<double>(gap.from.offset), gap.epoch.data(), gap.epoch.size());
+  }
   void on_drop(DropReason reason, std::uint32_t count) override {
     rt_emit_drop(handle_, static_cast<int>(reason), static_cast<int>(count));
   }
@@ -134,6 +188,16 @@ class WsClient final : public WsHost, private LifecycleListener {
     WsConfig w;
     w.connection = read_connector_config(c);
     w.protocols = c.strings("protocols");
+    // realtime.v1 is offered too (acknowledged sends and channels need it; a plain server
+    // ignores it), unless realtimeProtocol is false.
+    if (c.flag("realtimeProtocol", true) &&
+        std::find(w.protocols.begin(), w.protocols.end(), kRealtimeProtocol) == w.protocols.end()) {
+      w.protocols.emplace_back(kRealtimeProtocol);
+    }
+    w.delivery.max_pending = static_cast<std::size_t>(
+        c.num("maxPendingAcks", static_cast<double>(w.delivery.max_pending)));
+    w.delivery.max_pending_bytes = static_cast<std::size_t>(
+        c.num("maxPendingAckBytes", static_cast<double>(w.delivery.max_pending_bytes)));
     w.heartbeat.interval_ms = c.num("heartbeatInterval", w.heartbeat.interval_ms);
     w.heartbeat.missed_limit =
         static_cast<std::uint32_t>(c.num("heartbeatMissedLimit", w.heartbeat.missed_limit));
@@ -156,7 +220,8 @@ class WsClient final : public WsHost, private LifecycleListener {
   std::array<TimerCookie, kWsTimerCount> timer_cookies_{{{this, WsTimer::kReconnect},
                                                          {this, WsTimer::kHeartbeat},
                                                          {this, WsTimer::kCloseTimeout},
-                                                         {this, WsTimer::kConnectTimeout}}};
+                                                         {this, WsTimer::kConnectTimeout},
+                                                         {this, WsTimer::kAckTimeout}}};
   TypeRegistry types_;
   bool wildcard_ = false;
   bool lifecycle_ = true;
@@ -168,8 +233,9 @@ class WsClient final : public WsHost, private LifecycleListener {
 using realtime::web::WsClient;
 
 extern "C" {
-EMSCRIPTEN_KEEPALIVE void rt_ws_on_open(void* client, std::uint32_t socket) {
-  static_cast<WsClient*>(client)->session().on_socket_open(socket);
+EMSCRIPTEN_KEEPALIVE void rt_ws_on_open(void* client, std::uint32_t socket, const char* protocol,
+                                        std::size_t len) {
+  static_cast<WsClient*>(client)->session().on_socket_open(socket, {protocol, len});
 }
 EMSCRIPTEN_KEEPALIVE void rt_ws_on_message(void* client, std::uint32_t socket, const char* data,
                                            std::size_t len, int is_text) {
@@ -204,6 +270,11 @@ EMSCRIPTEN_BINDINGS(realtime_ws) {
       .function("setWildcard", &WsClient::set_wildcard)
       .function("setPreamble", &WsClient::set_preamble)
       .function("provideUrl", &WsClient::provide_url)
+      .function("sendWithAck", &WsClient::send_with_ack)
+      .function("withdrawAck", &WsClient::withdraw_ack)
+      .function("joinChannel", &WsClient::join_channel)
+      .function("leaveChannel", &WsClient::leave_channel)
+      .function("channelPosition", &WsClient::channel_position)
       .function("urlFailed", &WsClient::url_failed)
       .function("readyState", &WsClient::ready_state)
       .function("state", &WsClient::state)

@@ -413,7 +413,14 @@ DecodeResult decode_envelope(std::string_view text, const DecodeLimits& limits, 
           }
           break;
         case 7:
-          if (same_bytes<7>(key.data(), "payload")) out.payload = value;
+          if (same_bytes<7>(key.data(), "payload")) {
+            out.payload = value;
+          } else if (same_bytes<7>(key.data(), "channel")) {
+            out.channel = value;
+          }
+          break;
+        case 6:
+          if (same_bytes<6>(key.data(), "offset")) out.offset = parse_number(value);
           break;
         case 2:
           if (same_bytes<2>(key.data(), "id")) out.id = value;

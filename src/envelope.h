@@ -26,7 +26,9 @@ struct Envelope {
   std::string_view payload;  // raw JSON text of the payload value; empty when absent
   std::string_view id;       // raw JSON text of "id" (may be any JSON value); empty when absent
   std::optional<double> timestamp;
-  std::string type_storage;  // holds the unescaped type when the wire form had escapes
+  std::string_view channel;      // raw JSON text of "channel" (realtime.v1 publications)
+  std::optional<double> offset;  // "offset" (realtime.v1 publications)
+  std::string type_storage;      // holds the unescaped type when the wire form had escapes
 };
 
 struct DecodeResult {
@@ -46,6 +48,7 @@ struct OutgoingEnvelope {
   std::string_view payload_json;    // already-serialized payload; empty means null
   std::string_view id;              // empty: generate a UUID v4
   std::optional<double> timestamp;  // absent: now
+  bool ack = false;                 // realtime.v1: "ack": true, the server answers rt:ack
 };
 
 // Returns the wire text. `random` feeds the UUID generator; `now_ms` the timestamp.

@@ -62,6 +62,7 @@ std::string encode_envelope(const OutgoingEnvelope& message, double now_ms,
   } else {
     out += nlohmann::json(ts).dump();
   }
+  if (message.ack) out += ",\"ack\":true";
   out += '}';
   return out;
 }

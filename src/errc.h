@@ -29,6 +29,11 @@ enum class Errc : std::uint16_t {
   kUnauthorized = 27,
   kNoWebSocket = 28,  // no WebSocket implementation in this runtime (Node < 22 without `ws`)
   kConnectTimeout = 29,
+  // Delivery (realtime.v1).
+  kAckTimeout = 30,
+  kServerError = 31,
+  kAckStoreFull = 32,
+  kProtocolUnsupported = 33,
   // Security.
   kMalformedToken = 40,
   kTokenExpired = 41,

@@ -15,19 +15,24 @@ class OutboundQueue {
   explicit OutboundQueue(std::size_t capacity) : capacity_(capacity) {}
 
   // Queues a message; returns how many old messages were dropped to make room (0 or 1), or 1
-  // when the capacity is 0 and the message itself is dropped.
-  std::size_t push(std::string message);
+  // when the capacity is 0 and the message itself is dropped. `seq` is its place in the send
+  // order (the session merges the queue with its acknowledged sends on open).
+  std::size_t push(std::string message, std::uint64_t seq = 0);
   bool empty() const { return items_.empty(); }
   std::size_t size() const { return items_.size(); }
   std::size_t capacity() const { return capacity_; }
   std::uint64_t dropped_total() const { return dropped_total_; }
+  std::uint64_t front_seq() const { return items_.front().seq; }
   std::string pop_front();
-  void push_front(std::string message) { items_.push_front(std::move(message)); }
   void clear() { items_.clear(); }
 
  private:
+  struct Item {
+    std::string text;
+    std::uint64_t seq;
+  };
   std::size_t capacity_;
-  std::deque<std::string> items_;
+  std::deque<Item> items_;
   std::uint64_t dropped_total_ = 0;
 };
 

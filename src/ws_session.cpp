@@ -1,5 +1,6 @@
 #include "ws_session.h"
 
+#include <algorithm>
 #include <functional>
 
 namespace realtime {
@@ -18,6 +19,7 @@ std::string_view ws_state_name(WsState s) {
 std::string_view drop_reason_name(DropReason r) {
   switch (r) {
     case DropReason::kQueueFull: return "queue_full";
+    case DropReason::kAckStoreFull: return "ack_store_full";
   }
   return "unknown";
 }
@@ -36,7 +38,8 @@ WsSession::WsSession(WsConfig config, WsHost& host)
       host_(host),
       connector_(config_.connection, *this),
       heartbeat_(config_.heartbeat),
-      queue_(config_.message_queue_size) {}
+      queue_(config_.message_queue_size),
+      acks_(config_.delivery) {}
 
 WsSession::~WsSession() {
   for (int t = 0; t < kWsTimerCount; ++t) host_.cancel_timer(static_cast<WsTimer>(t));
@@ -57,6 +60,7 @@ int WsSession::ready_state() const {
 WsStats WsSession::stats() const {
   WsStats s = stats_;
   s.queue_depth = queue_.size();
+  s.acks_pending = acks_.size();
   s.dropped = queue_.dropped_total();
   if (auto rtt = heartbeat_.last_rtt()) s.last_rtt_ms = *rtt;
   return s;
@@ -107,6 +111,7 @@ void WsSession::start_transport(const std::string& url) {
   if (socket_ == 0) {
     connector_.stop();
     emit_error(Errc::kInvalidUrl, url);
+    settle_acks(Errc::kGaveUp, "invalid URL");
     set_state(WsState::kClosed);
   }
 }
@@ -140,37 +145,113 @@ void WsSession::disconnect(int code, std::string_view reason) {
   host_.set_timer(WsTimer::kCloseTimeout, config_.close_timeout_ms);
 }
 
+void WsSession::transmit(const std::string& text) {
+  host_.send_text(socket_, text);
+  ++stats_.messages_sent;
+}
+
 bool WsSession::send(const OutgoingEnvelope& message) {
   std::string text = encode_envelope(message, host_.now_ms(), [this] { return random(); });
+  ++send_seq_;
   if (state_ == WsState::kOpen && socket_ != 0) {
-    host_.send_text(socket_, text);
-    ++stats_.messages_sent;
+    transmit(text);
     return true;
   }
-  if (std::size_t dropped = queue_.push(std::move(text)); dropped > 0) {
+  if (std::size_t dropped = queue_.push(std::move(text), send_seq_); dropped > 0) {
     host_.on_drop(DropReason::kQueueFull, static_cast<std::uint32_t>(dropped));
   }
   return false;
 }
 
-void WsSession::on_socket_open(std::uint32_t socket) {
+std::string WsSession::send_with_ack(const OutgoingEnvelope& message, double timeout_ms,
+                                     Errc* error) {
+  *error = Errc::kOk;
+  bool open = state_ == WsState::kOpen && socket_ != 0;
+  if (open && !v1_) {
+    *error = Errc::kProtocolUnsupported;
+    return {};
+  }
+  OutgoingEnvelope m = message;
+  std::string id = m.id.empty() ? uuid_v4([this] { return random(); }) : std::string(m.id);
+  m.id = id;
+  m.ack = true;
+  double now = host_.now_ms();
+  std::string text = encode_envelope(m, now, [this] { return random(); });
+  if (!acks_.add({.id = id, .text = text, .deadline = now + timeout_ms, .seq = ++send_seq_})) {
+    *error = Errc::kAckStoreFull;
+    host_.on_drop(DropReason::kAckStoreFull, 1);
+    return {};
+  }
+  if (open) transmit(text);
+  arm_ack_timer();
+  return id;
+}
+
+bool WsSession::withdraw_ack(std::string_view id) {
+  if (!acks_.remove(id)) return false;
+  arm_ack_timer();
+  return true;
+}
+
+void WsSession::arm_ack_timer() {
+  if (auto next = acks_.next_deadline()) {
+    host_.set_timer(WsTimer::kAckTimeout, std::max(0.0, *next - host_.now_ms()));
+  } else {
+    host_.cancel_timer(WsTimer::kAckTimeout);
+  }
+}
+
+void WsSession::settle_acks(Errc code, std::string_view detail) {
+  for (const std::string& id : acks_.take_all()) host_.on_ack(id, code, detail);
+  host_.cancel_timer(WsTimer::kAckTimeout);
+}
+
+std::uint32_t WsSession::join_channel(const std::string& name,
+                                      const std::optional<ChannelPosition>& since) {
+  std::uint32_t id = channels_.join(name, since);
+  if (state_ == WsState::kOpen && socket_ != 0 && v1_) transmit(channels_.join_frame(name));
+  return id;
+}
+
+void WsSession::leave_channel(std::string_view name) {
+  if (!channels_.leave(name)) return;
+  if (state_ == WsState::kOpen && socket_ != 0 && v1_) transmit(ChannelTable::leave_frame(name));
+}
+
+// On every open, before 'open' is announced (a listener may send at once): the preamble, the
+// channel joins with their positions, then every message not yet acknowledged or sent, in send
+// order (the acknowledged sends and the offline queue merged by sequence number).
+void WsSession::flush_on_open() {
+  if (!preamble_type_.empty()) {
+    transmit(encode_envelope({.type = preamble_type_, .payload_json = preamble_payload_},
+                             host_.now_ms(), [this] { return random(); }));
+  }
+  if (v1_) {
+    for (const std::string& frame : channels_.join_frames()) transmit(frame);
+  } else if (!acks_.entries().empty() || !channels_.empty()) {
+    emit_error(Errc::kProtocolUnsupported, "acknowledged sends and channels need it");
+    settle_acks(Errc::kProtocolUnsupported, "");
+  }
+  const auto& pending = acks_.entries();
+  std::size_t next_ack = 0;
+  while (!queue_.empty() || next_ack < pending.size()) {
+    if (next_ack < pending.size() &&
+        (queue_.empty() || pending[next_ack].seq < queue_.front_seq())) {
+      transmit(pending[next_ack++].text);
+    } else {
+      transmit(queue_.pop_front());
+    }
+  }
+}
+
+void WsSession::on_socket_open(std::uint32_t socket, std::string_view protocol) {
   if (socket != socket_ || socket == 0) return;
   if (ever_opened_) ++stats_.reconnects;
   ever_opened_ = true;
   opened_at_ = host_.now_ms();
+  v1_ = protocol == kRealtimeProtocol;
   connector_.opened();
-  // Before the 'open' state is announced (a listener may send at once): the preamble first, then
-  // the offline queue in order. send_text calls back into nothing, so no re-check is needed here.
-  if (!preamble_type_.empty()) {
-    host_.send_text(socket_,
-                    encode_envelope({.type = preamble_type_, .payload_json = preamble_payload_},
-                                    host_.now_ms(), [this] { return random(); }));
-    ++stats_.messages_sent;
-  }
-  while (!queue_.empty()) {
-    host_.send_text(socket_, queue_.pop_front());
-    ++stats_.messages_sent;
-  }
+  flush_on_open();  // send_text calls back into nothing: no re-check is needed here
   set_state(WsState::kOpen);
   if (state_ != WsState::kOpen || socket_ != socket) return;  // a listener closed it
   if (heartbeat_.enabled()) {
@@ -203,7 +284,66 @@ void WsSession::on_socket_message(std::uint32_t socket, std::string_view data, b
   }
   ++stats_.messages_received;
   if (env.type == "pong") heartbeat_.on_pong(host_.now_ms());
+  if (v1_) {
+    if (env.type.size() > 3 && env.type.substr(0, 3) == "rt:" && handle_control(env)) return;
+    if (!env.channel.empty() && env.offset) return handle_publication(env, data);
+  }
   host_.on_message(env, data);
+}
+
+bool WsSession::handle_control(const Envelope& env) {
+  std::string_view payload = env.payload.empty() ? std::string_view("null") : env.payload;
+  if (env.type == "rt:ack") {
+    auto ack = parse_ack(payload);
+    if (!ack || !acks_.remove(ack->id)) return true;  // unknown: timed out or withdrawn before
+    arm_ack_timer();
+    if (ack->ok) {
+      host_.on_ack(ack->id, Errc::kOk, ack->reply_json);
+    } else {
+      host_.on_ack(ack->id, Errc::kServerError, ack->message);
+    }
+    return true;
+  }
+  if (env.type == "rt:joined") {
+    auto joined = parse_joined(payload);
+    if (!joined) return true;
+    auto gap =
+        channels_.on_joined(joined->channel, joined->epoch, joined->offset, joined->recovered);
+    if (gap) host_.on_gap(channels_.id_of(joined->channel), *gap);
+    return true;
+  }
+  if (env.type == "rt:error") {
+    auto err = parse_error_frame(payload);
+    if (!err) return false;
+    // About a pending acknowledged send: settled with the server's word, except 'unavailable'
+    // (the store failed; the handler may not have run): that one is re-sent on the next open.
+    if (!err->id.empty() && err->code != "unavailable" && acks_.remove(err->id)) {
+      arm_ack_timer();
+      host_.on_ack(err->id, Errc::kServerError, err->code + ": " + err->message);
+      return true;
+    }
+    std::string detail = err->code + ": " + err->message;
+    if (!err->channel.empty()) detail += " (channel " + err->channel + ")";
+    emit_error(Errc::kServerError, detail);
+    return true;
+  }
+  return false;  // an rt: type this client does not know: delivered like any message
+}
+
+void WsSession::handle_publication(const Envelope& env, std::string_view raw) {
+  if (env.channel.front() != '"' || *env.offset < 1) return host_.on_message(env, raw);
+  std::string channel = env.channel.find('\\') == std::string_view::npos
+                            ? std::string(env.channel.substr(1, env.channel.size() - 2))
+                            : unescape_json_string(env.channel);
+  ChannelTable::Gap gap;
+  auto offset = static_cast<std::uint64_t>(*env.offset);
+  switch (channels_.on_publication(channel, offset, &gap)) {
+    case ChannelTable::Publication::kUnknown: return;  // left meanwhile
+    case ChannelTable::Publication::kDuplicate: ++stats_.duplicates; return;
+    case ChannelTable::Publication::kGap: host_.on_gap(channels_.id_of(channel), gap); break;
+    case ChannelTable::Publication::kDeliver: break;
+  }
+  host_.on_publication(channels_.id_of(channel), env, raw);
 }
 
 void WsSession::on_socket_close(std::uint32_t socket, int code, std::string_view reason,
@@ -231,6 +371,7 @@ void WsSession::on_socket_close(std::uint32_t socket, int code, std::string_view
     emit_error(Errc::kUnauthorized, "close code " + std::to_string(code) + " after " +
                                         std::to_string(config_.auth.retries) +
                                         " token refresh(es)");
+    settle_acks(Errc::kGaveUp, "unauthorized");
     set_state(WsState::kClosed);
     return;
   }
@@ -266,6 +407,7 @@ void WsSession::handle_lost(bool dead) {
     case Connector::Lost::kGaveUp: {
       std::uint32_t attempts = config_.connection.backoff.reconnect_attempts;
       emit_error(Errc::kGaveUp, std::to_string(attempts) + " attempts");
+      settle_acks(Errc::kGaveUp, std::to_string(attempts) + " attempts");
       set_state(WsState::kClosed);
       return;
     }
@@ -344,6 +486,12 @@ void WsSession::on_timer(WsTimer timer) {
       host_.set_timer(WsTimer::kHeartbeat, heartbeat_.interval());
       return;
     }
+    case WsTimer::kAckTimeout:
+      for (const std::string& id : acks_.expire(host_.now_ms())) {
+        host_.on_ack(id, Errc::kAckTimeout, "");
+      }
+      arm_ack_timer();
+      return;
     case WsTimer::kCloseTimeout:
       if (state_ != WsState::kClosing) return;
       drop_socket();

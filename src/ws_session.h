@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "connector.h"
+#include "delivery.h"
 #include "envelope.h"
 #include "errc.h"
 #include "heartbeat.h"
@@ -26,10 +27,20 @@ namespace realtime {
 enum class WsState : std::uint8_t { kConnecting, kOpen, kReconnecting, kClosing, kClosed };
 std::string_view ws_state_name(WsState s);
 
-enum class WsTimer : std::uint8_t { kReconnect, kHeartbeat, kCloseTimeout, kConnectTimeout };
-inline constexpr int kWsTimerCount = 4;
+enum class WsTimer : std::uint8_t {
+  kReconnect,
+  kHeartbeat,
+  kCloseTimeout,
+  kConnectTimeout,
+  kAckTimeout,
+};
+inline constexpr int kWsTimerCount = 5;
 
-enum class DropReason : std::uint8_t { kQueueFull };
+enum class DropReason : std::uint8_t { kQueueFull, kAckStoreFull };
+
+// The subprotocol of docs/protocol.md: acknowledged sends and channels need a server that
+// selected it.
+inline constexpr std::string_view kRealtimeProtocol = "realtime.v1";
 std::string_view drop_reason_name(DropReason r);
 
 // What a close with 4001 or 4401 (the server rejected the credentials) does. Off by default (a
@@ -53,6 +64,7 @@ struct WsConfig {
   DecodeLimits limits;                   // maxMessageBytes, maxDepth
   double close_timeout_ms = 5000;        // closing → closed even if the close never arrives
   AuthRetryPolicy auth;
+  DeliveryLimits delivery;  // maxPendingAcks, maxPendingAckBytes
 };
 
 class WsHost {
@@ -78,6 +90,13 @@ class WsHost {
   virtual void on_drop(DropReason reason, std::uint32_t count) = 0;
   // The current socket closed (before the session decides to reconnect or not).
   virtual void on_close(int code, std::string_view reason, bool was_clean) = 0;
+  // An acknowledged send settled: kOk with the reply's JSON text, or why not (kAckTimeout,
+  // kServerError with the handler's message, kGaveUp, kProtocolUnsupported).
+  virtual void on_ack(std::string_view id, Errc code, std::string_view detail) = 0;
+  // A publication of a joined channel (delivered once, in offset order).
+  virtual void on_publication(std::uint32_t channel_id, const Envelope& env,
+                              std::string_view raw) = 0;
+  virtual void on_gap(std::uint32_t channel_id, const ChannelTable::Gap& gap) = 0;
 };
 
 struct WsStats {
@@ -88,6 +107,8 @@ struct WsStats {
   std::uint32_t reconnects = 0;  // successful re-opens after the first
   std::size_t queue_depth = 0;
   double last_rtt_ms = -1;  // from ping → pong, -1 until measured
+  std::size_t acks_pending = 0;
+  std::uint64_t duplicates = 0;  // channel publications already delivered (dropped)
 };
 
 class WsSession final : private ConnectorHost {
@@ -101,8 +122,23 @@ class WsSession final : private ConnectorHost {
   void disconnect(int code = 1000, std::string_view reason = "Normal closure");
   // Encodes and sends, or queues while not open. Returns true when sent now.
   bool send(const OutgoingEnvelope& message);
+  // An acknowledged send (realtime.v1): kept, and re-sent after every reconnect with the same
+  // id, until on_ack settles it. Returns the id (generated when message.id is empty), or an
+  // empty string when it was refused at once: `*error` says why (kAckStoreFull, with a drop
+  // event, or kProtocolUnsupported when the open connection does not speak realtime.v1).
+  std::string send_with_ack(const OutgoingEnvelope& message, double timeout_ms, Errc* error);
+  // Withdraws a pending acknowledged send (its caller gave up: AbortSignal): not re-sent.
+  bool withdraw_ack(std::string_view id);
+  // Channels (realtime.v1): joined now when open, and re-joined with their position on every
+  // open. Returns the channel's id (the one on_publication and on_gap carry).
+  std::uint32_t join_channel(const std::string& name, const std::optional<ChannelPosition>& since);
+  void leave_channel(std::string_view name);
+  std::optional<ChannelPosition> channel_position(std::string_view name) const {
+    return channels_.position(name);
+  }
 
-  void on_socket_open(std::uint32_t socket);
+  // `protocol` is the subprotocol the server selected ('' for none).
+  void on_socket_open(std::uint32_t socket, std::string_view protocol = {});
   void on_socket_message(std::uint32_t socket, std::string_view data, bool is_text);
   void on_socket_close(std::uint32_t socket, int code, std::string_view reason, bool was_clean);
   // A frame the host refused to hand over because it is longer than max_message_bytes (so it was
@@ -143,6 +179,13 @@ class WsSession final : private ConnectorHost {
   void handle_lost(bool dead);
   void drop_socket();
   void send_ping(double now);
+  void transmit(const std::string& text);
+  void flush_on_open();
+  bool handle_control(const Envelope& env);
+  void handle_publication(const Envelope& env, std::string_view raw);
+  void arm_ack_timer();
+  // Settles every pending acknowledged send with `code` (the session gave up).
+  void settle_acks(Errc code, std::string_view detail);
   void probe();
   void emit_error(Errc code, std::string detail = {});
   std::uint32_t random() { return host_.random_u32(); }
@@ -152,6 +195,10 @@ class WsSession final : private ConnectorHost {
   Connector connector_;
   Heartbeat heartbeat_;
   OutboundQueue queue_;
+  AckStore acks_;
+  ChannelTable channels_;
+  std::uint64_t send_seq_ = 0;
+  bool v1_ = false;  // the open socket speaks realtime.v1
   WsState state_ = WsState::kClosed;
   std::uint32_t socket_ = 0;
   bool ever_opened_ = false;

@@ -62,6 +62,25 @@ class FakeWsHost : public WsHost {
   }
   void on_drop(DropReason r, std::uint32_t count) override { drops.emplace_back(r, count); }
   void on_close(int code, std::string_view, bool) override { close_codes.push_back(code); }
+  struct Ack {
+    std::string id;
+    Errc code;
+    std::string detail;
+  };
+  std::vector<Ack> acks;
+  std::vector<std::string> publications;  // "channel_id|type|payload|offset"
+  std::vector<std::pair<std::uint32_t, ChannelTable::Gap>> gaps;
+  void on_ack(std::string_view id, Errc code, std::string_view detail) override {
+    acks.push_back({std::string(id), code, std::string(detail)});
+  }
+  void on_publication(std::uint32_t channel_id, const Envelope& env, std::string_view) override {
+    publications.push_back(std::to_string(channel_id) + "|" + std::string(env.type) + "|" +
+                           std::string(env.payload) + "|" +
+                           std::to_string(static_cast<long long>(env.offset.value_or(-1))));
+  }
+  void on_gap(std::uint32_t channel_id, const ChannelTable::Gap& gap) override {
+    gaps.emplace_back(channel_id, gap);
+  }
 
   // Advances the clock to the earliest due timer and fires it (at most `max` timers).
   bool fire_next(WsSession& session) {
