@@ -69,7 +69,7 @@ class WsClient final : public WsHost, private LifecycleListener {
   // `since` is null or {epoch, offset}.
   int join_channel(const std::string& name, const emscripten::val& since) {
     std::optional<ChannelPosition> position;
-    if (since.isObject()) {
+    if (!since.isNull() && !since.isUndefined()) {
       emscripten::val epoch = since["epoch"];
       emscripten::val offset = since["offset"];
       position = ChannelPosition{
@@ -150,12 +150,13 @@ class WsClient final : public WsHost, private LifecycleListener {
     rt_emit_close(handle_, code, reason.data(), reason.size(), was_clean ? 1 : 0);
   }
   void on_ack(std::string_view id, Errc code, std::string_view detail) override {
+    if (code != Errc::kOk && detail.empty()) detail = errc_message(code);
     rt_emit_ack(handle_, id.data(), id.size(), static_cast<int>(code), detail.data(),
                 detail.size());
   }
   void on_publication(std::uint32_t channel_id, const Envelope& env,
-                      std::string_view raw) override {
-    if (wildcard_) rt_emit_raw(handle_, raw.data(), raw.size());
+                      std::string_view /*raw*/) override {
+    // Publications go to their channel only (not to type subscribers nor the 'message' event).
     std::string_view payload = env.payload.empty() ? std::string_view("null") : env.payload;
     std::string_view id = env.id.size() >= 2 && env.id.front() == '"'
                               ? env.id.substr(1, env.id.size() - 2)
@@ -188,9 +189,10 @@ class WsClient final : public WsHost, private LifecycleListener {
     WsConfig w;
     w.connection = read_connector_config(c);
     w.protocols = c.strings("protocols");
-    // realtime.v1 is offered too (acknowledged sends and channels need it; a plain server
-    // ignores it), unless realtimeProtocol is false.
-    if (c.flag("realtimeProtocol", true) &&
+    // realtimeProtocol: offer realtime.v1 too (acknowledged sends and channels need it). Off by
+    // default: the `ws` client fails a handshake in which a server that ignores subprotocols
+    // selects none, so plain servers keep working as they are.
+    if (c.flag("realtimeProtocol", false) &&
         std::find(w.protocols.begin(), w.protocols.end(), kRealtimeProtocol) == w.protocols.end()) {
       w.protocols.emplace_back(kRealtimeProtocol);
     }
@@ -260,6 +262,10 @@ EMSCRIPTEN_KEEPALIVE void rt_ws_on_close(void* client, std::uint32_t socket, int
 
 EMSCRIPTEN_BINDINGS(realtime_ws) {
   using namespace emscripten;
+  function(
+      "_dropReasonName", +[](int reason) {
+        return std::string(realtime::drop_reason_name(static_cast<realtime::DropReason>(reason)));
+      });
   class_<WsClient>("_WsClient")
       .constructor<int, const emscripten::val&>()
       .function("connect", &WsClient::connect)

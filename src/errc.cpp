@@ -34,7 +34,8 @@ constexpr Entry kTable[] = {
     {Errc::kServerError, "server_error", "the server reported an error"},
     {Errc::kAckStoreFull, "ack_store_full", "too many unacknowledged messages"},
     {Errc::kProtocolUnsupported, "protocol_unsupported",
-     "the server did not select the realtime.v1 subprotocol"},
+     "the server did not select the realtime.v1 subprotocol (set realtimeProtocol: true, and "
+     "use a realtime.v1 server)"},
     {Errc::kMalformedToken, "malformed_token", "token is not a well-formed JWT"},
     {Errc::kTokenExpired, "token_expired", "token is expired"},
     {Errc::kDecryptFailed, "decrypt_failed", "message could not be decrypted"},

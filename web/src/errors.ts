@@ -4,6 +4,7 @@ export type { NativeErrorCode } from './errc-names.js';
 
 /** The codes the TypeScript layer itself reports (what only JS can know or do). */
 export type HostErrorCode =
+  | 'aborted'  // sendWithAck's AbortSignal fired
   | 'closed'  // connect() pending when the connection closed without an error
   | 'disposed'  // the manager was disposed
   | 'load_failed'  // the WebAssembly module could not be loaded
@@ -38,9 +39,9 @@ export class RealtimeError extends Error {
 }
 
 /** Calls a user callback; an exception in it is reported, never thrown into the runtime. */
-export function safeCall<A>(fn: (arg: A) => void, arg: A): void {
+export function safeCall<A, B = undefined>(fn: (arg: A, extra: B) => void, arg: A, extra?: B): void {
   try {
-    fn(arg);
+    fn(arg, extra as B);
   } catch (err) {
     console.error('realtime-wasm: a listener threw', err);
   }

@@ -9,6 +9,7 @@ export type WebSocketConstructor = new (url: string, protocols?: string | string
 export interface RealtimeModule {
   _liveHandles(): number;
   _errcName(code: number): string;
+  _dropReasonName(reason: number): string;
   [name: string]: unknown;
 }
 
@@ -21,6 +22,10 @@ export interface ConnectionStats {
   queueDepth: number;
   /** Round-trip time of the last ping → pong, in ms; -1 until measured. */
   rtt: number;
+  /** Acknowledged sends not settled yet (sendWithAck). */
+  acksPending: number;
+  /** Channel publications received twice (a replay overlapping live delivery) and dropped. */
+  duplicates: number;
 }
 
 /** Receives the events of one native client. */
@@ -33,6 +38,9 @@ export interface Sink {
   close?(code: number, reason: string, wasClean: boolean): void;
   sse?(typeId: number, type: string, data: string, id: string, isJson: number): void;
   sseRequest?(): Record<string, unknown>;
+  ack?(id: string, code: number, detail: string): void;
+  publication?(channelId: number, type: string, payload: string, id: string, offset: number, timestamp: number): void;
+  gap?(channelId: number, fromEpoch: string, fromOffset: number, epoch: string): void;
   /** A dynamic URL is wanted for attempt `seq` (answered with the client's provideUrl). */
   url?(seq: number): void;
   webSocket?(): WebSocketConstructor | undefined;
@@ -108,6 +116,16 @@ const rtHost: Record<string, unknown> = {
       dispatchDepth--;
     }
   },
+  publication(handle: number, channelId: number, type: string, payload: string, id: string, offset: number, timestamp: number): void {
+    const sink = sinks.get(handle);
+    if (!sink?.publication) return;
+    dispatchDepth++;
+    try {
+      sink.publication(channelId, type, payload, id, offset, timestamp);
+    } finally {
+      dispatchDepth--;
+    }
+  },
   sse(handle: number, typeId: number, type: string, data: string, id: string, isJson: number): void {
     const sink = sinks.get(handle);
     if (!sink?.sse) return;
@@ -132,6 +150,8 @@ const rtHost: Record<string, unknown> = {
   close: route('close'),
   sseRequest: route('sseRequest'),
   url: route('url'),
+  ack: route('ack'),
+  gap: route('gap'),
   webSocketFor(handle: number): WebSocketConstructor | undefined {
     const ctor = sinks.get(handle)?.webSocket?.() ?? defaultWebSocket();
     if (ctor) noWebSocket.delete(handle);
@@ -214,6 +234,11 @@ export function liveHandles(): number {
 
 export function errcName(code: number): NativeErrorCode | 'unknown' {
   return loaded ? (loaded._errcName(code) as NativeErrorCode | 'unknown') : 'unknown';
+}
+
+/** A 'drop' event's reason, by the C++ DropReason's name (never copied here). */
+export function dropReasonName(reason: number): string {
+  return loaded ? loaded._dropReasonName(reason) : 'unknown';
 }
 
 let errcCodes: Map<string, number> | null = null;

@@ -10,7 +10,14 @@ import {
   NativeManager,
   checkUrl,
 } from './native-manager.js';
-import type { ConnectionStats, RealtimeModule, Sink, WebSocketConstructor } from './runtime.js';
+import { Channel, type ChannelOptions, type ChannelPosition } from './channel.js';
+import {
+  type ConnectionStats,
+  type RealtimeModule,
+  type Sink,
+  type WebSocketConstructor,
+  dropReasonName,
+} from './runtime.js';
 
 export interface WebSocketConfig extends ConnectionOptions {
   protocols?: string | string[];
@@ -40,6 +47,15 @@ export interface WebSocketConfig extends ConnectionOptions {
   /** Inbound messages waiting for the codec before new ones are dropped ('drop' event,
    * reason 'decode_backlog') (default 10000). */
   maxDecodeBacklog?: number;
+  /** Offer the realtime.v1 subprotocol next to `protocols`: acknowledged sends and channels
+   * need it (docs/protocol.md; realtime-wasm/server speaks it) (default false: a plain server
+   * that ignores subprotocols would fail the `ws` client's handshake). */
+  realtimeProtocol?: boolean;
+  /** Unacknowledged sends kept (sendWithAck); past that it rejects ack_store_full with a 'drop'
+   * (default 1000). */
+  maxPendingAcks?: number;
+  /** Bytes of unacknowledged sends kept (default 1 MiB). */
+  maxPendingAckBytes?: number;
 }
 
 /** A payload transform run in JS on both directions (may be async). */
@@ -94,7 +110,9 @@ export interface ManagerEvents extends BaseEvents {
 
 type Tunables = Omit<
   WebSocketConfig,
-  'url' | 'protocols' | 'WebSocket' | 'codec' | keyof Omit<ConnectionOptions, 'reconnectAttempts'>
+  | 'url' | 'protocols' | 'WebSocket' | 'codec' | keyof Omit<ConnectionOptions, 'reconnectAttempts'>
+  // defaults in C++ only (emscripten/ws_client.cpp reads what is given)
+  | 'realtimeProtocol' | 'maxPendingAcks' | 'maxPendingAckBytes'
 >;
 
 export const WS_DEFAULTS: Readonly<Required<Tunables>> = {
@@ -110,13 +128,29 @@ export const WS_DEFAULTS: Readonly<Required<Tunables>> = {
   maxDecodeBacklog: 10_000,
 };
 
-const DROP_REASONS = ['queue_full'];
+/** sendWithAck's options. */
+export interface AckOptions {
+  /** Reject with ack_timeout (and withdraw the message) after this many ms (default 10000). */
+  timeout?: number;
+  /** Aborting rejects with 'aborted' and withdraws the message (not re-sent). */
+  signal?: AbortSignal;
+}
 
 export interface RawWsClient extends RawClient {
   disconnect(code: number, reason: string): void;
   send(type: string, payloadJson: string, id: string, timestamp: number): boolean;
+  sendWithAck(type: string, payloadJson: string, id: string, timestamp: number, timeoutMs: number): string | number;
+  withdrawAck(id: string): boolean;
+  joinChannel(name: string, since: ChannelPosition | null): number;
+  leaveChannel(name: string): void;
+  channelPosition(name: string): ChannelPosition | null;
   setPreamble(type: string, payloadJson: string): void;
   stats(): ConnectionStats;
+}
+
+interface PendingAck {
+  resolve(reply: unknown): void;
+  reject(error: RealtimeError): void;
 }
 
 function asRealtimeError(err: unknown, code: RealtimeErrorCode, message: string): RealtimeError {
@@ -130,6 +164,9 @@ export class WebSocketManager extends NativeManager<RawWsClient, ManagerEvents> 
   private outPending = 0;
   private inChain: Promise<void> = Promise.resolve();
   private inPending = 0;
+  private readonly acks = new Map<string, PendingAck>();
+  private readonly channels = new Map<string, Channel>();
+  private readonly channelIds = new Map<number, Channel>();
 
   constructor(config: WebSocketConfig) {
     super();
@@ -234,6 +271,90 @@ export class WebSocketManager extends NativeManager<RawWsClient, ManagerEvents> 
       });
   }
 
+  /**
+   * Sends and resolves with the server's reply once it acknowledged the message (realtime.v1,
+   * docs/protocol.md). Until then the message is kept and re-sent, with the same id and in
+   * order, after every reconnect; the server handles each id once. Rejects with a RealtimeError:
+   * ack_timeout (withdrawn), aborted, server_error (the handler's message), gave_up,
+   * ack_store_full, protocol_unsupported.
+   */
+  sendWithAck<R = unknown, T = unknown>(message: WebSocketMessage<T>, options: AckOptions = {}): Promise<R> {
+    if (!message || typeof message.type !== 'string') {
+      throw new TypeError('WebSocketManager.sendWithAck: message.type must be a string');
+    }
+    const { timeout = 10_000, signal } = options;
+    const aborted = () => new RealtimeError('aborted', `sendWithAck '${message.type}' was aborted`);
+    if (signal?.aborted) return Promise.reject(aborted());
+    const id = message.id === undefined ? '' : String(message.id);
+    const timestamp = typeof message.timestamp === 'number' ? message.timestamp : NaN;
+    const codec = CONTROL_TYPES.has(message.type) ? null : this.codec;
+    return new Promise<R>((resolve, reject) => {
+      let sentId: string | null = null;
+      const onAbort = () => {
+        if (sentId === null || this.acks.delete(sentId)) {
+          if (sentId !== null) this.client?.withdrawAck(sentId);
+          sentId = '';
+          reject(aborted());
+        }
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const settle = {
+        resolve: (reply: unknown) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(reply as R);
+        },
+        reject: (error: RealtimeError) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      };
+      Promise.resolve(codec ? codec.encode(message.payload, message.type) : message.payload).then(
+        (wire) => {
+          const payload = wire === undefined ? '' : JSON.stringify(wire);
+          this.withClient((c) => {
+            if (sentId === '') return;  // aborted meanwhile
+            const r = c.sendWithAck(message.type, payload, id, timestamp, timeout);
+            if (typeof r === 'number') return settle.reject(this.makeError(r, `'${message.type}' was not sent`));
+            sentId = r;
+            this.acks.set(r, settle);
+          });
+        },
+        (err: unknown) => settle.reject(asRealtimeError(err, 'encode_failed', `a '${message.type}' message could not be encoded; not sent`)),
+      );
+    });
+  }
+
+  /**
+   * Joins a channel of a realtime.v1 server (the same Channel when already joined). It is
+   * re-joined with its position after every reconnect: the server replays what was missed, in
+   * order, once; when it cannot, the channel emits 'gap' and live delivery goes on. `since`
+   * resumes after a saved position (e.g. after a page reload).
+   */
+  channel(name: string, options: ChannelOptions = {}): Channel {
+    if (typeof name !== 'string' || name === '') throw new TypeError('WebSocketManager.channel: name must be a non-empty string');
+    const existing = this.channels.get(name);
+    if (existing) return existing;
+    const channel = new Channel(name, {
+      channelPosition: (n) => this.client?.channelPosition(n) ?? options.since ?? null,
+      leaveChannel: (n) => {
+        this.channels.delete(n);
+        this.ifClient((c) => c.leaveChannel(n));
+      },
+    });
+    this.channels.set(name, channel);
+    this.withClient((c) => {
+      if (this.channels.get(name) === channel) this.channelIds.set(c.joinChannel(name, options.since ?? null), channel);
+    });
+    return channel;
+  }
+
+  override dispose(): void {
+    super.dispose();
+    const pending = [...this.acks.values()];
+    this.acks.clear();
+    for (const p of pending) p.reject(new RealtimeError('disposed', 'manager was disposed'));
+  }
+
   /** Calls cb with the payload of every message of this type; returns the unsubscribe function. */
   subscribe<T = unknown>(type: string, callback: (payload: T) => void): () => void {
     return this.addSubscriber(type, callback);
@@ -272,7 +393,20 @@ export class WebSocketManager extends NativeManager<RawWsClient, ManagerEvents> 
         else this.events.emit('message', JSON.parse(text) as WebSocketMessage);
       },
       drop: (reason: number, count: number) =>
-        this.events.emit('drop', { reason: DROP_REASONS[reason] ?? 'unknown', count }),
+        this.events.emit('drop', { reason: dropReasonName(reason), count }),
+      ack: (id: string, code: number, detail: string) => {
+        const pending = this.acks.get(id);
+        if (!pending) return;
+        this.acks.delete(id);
+        if (code === 0) pending.resolve(JSON.parse(detail));
+        else pending.reject(this.makeError(code, detail));
+      },
+      publication: (channelId: number, type: string, payload: string, id: string, offset: number, timestamp: number) =>
+        this.channelIds.get(channelId)?.deliver(type, payload, id, offset, timestamp),
+      gap: (channelId: number, fromEpoch: string, fromOffset: number, epoch: string) => {
+        const channel = this.channelIds.get(channelId);
+        channel?.gap({ channel: channel.name, from: { epoch: fromEpoch, offset: fromOffset }, epoch });
+      },
       close: (code: number, reason: string, wasClean: boolean) =>
         this.events.emit('close', { code, reason, wasClean }),
       webSocket: () => this.socketConstructor(),
