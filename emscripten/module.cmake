@@ -20,7 +20,8 @@ set(RT_LINK_BASE
   -sINCOMING_MODULE_JS_API=[wasmBinary,instantiateWasm,locateFile,rtHost,print,printErr]
   -sTEXTDECODER=2
   -sTOTAL_STACK=262144
-  -fno-exceptions)
+  -fno-exceptions
+  -fno-rtti)                 # links the RTTI-free libembind (CMakeLists.txt compiles with -fno-rtti)
 # Size: the package budget is 80 kB gzip for wasm + glue. -Oz and emmalloc keep it there; the
 # per-frame hot paths (envelope scan, SSE parser) are compiled -O3 in CMakeLists.txt.
 set(RT_LINK_RELEASE -Oz -sMALLOC=emmalloc -sASSERTIONS=0)
