@@ -3,7 +3,8 @@
 // Decoding is a single validating pass over the bytes (RFC 8259 JSON, strict UTF-8, a nesting
 // limit, a size limit) that returns views of the top-level fields without building a DOM: the
 // payload goes to JavaScript as its raw JSON text, so nothing is parsed twice on the C++ side.
-// Encoding (envelope_json.cpp) escapes with nlohmann/json and splices the payload text in as given.
+// Encoding (envelope_json.cpp) escapes by hand (as nlohmann/json would) and splices the payload
+// text in as given.
 #pragma once
 
 #include <cstdint>
