@@ -1,5 +1,7 @@
 #include "envelope.h"
 
+#include "decimal.h"
+
 #include <bit>
 #include <charconv>
 #include <cmath>
@@ -297,8 +299,8 @@ class Scanner {
 // `raw` is a number token the scanner already validated (or any other JSON value: nullopt).
 // Fast path (Clinger): a decimal mantissa below 2^53 scaled by 10^k, |k| <= 22, is one IEEE
 // multiply or divide of two exact doubles, hence correctly rounded, as strtod would give. Epoch
-// timestamps always take it. Anything else falls back to strtod (in WebAssembly, musl's strtod
-// works in software 128-bit long double: ~1 µs per call, too slow for every frame).
+// timestamps always take it. Anything else takes decimal_to_double (decimal.h: exact, slower,
+// and small, where musl's strtod computed in software 128-bit long double).
 std::optional<double> parse_number(std::string_view raw) {
   if (raw.empty() || !(raw[0] == '-' || is_digit(raw[0]))) return std::nullopt;
   static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
@@ -343,7 +345,7 @@ std::optional<double> parse_number(std::string_view raw) {
     v = exp10 < 0 ? v / kPow10[-exp10] : v * kPow10[exp10];
     return negative ? -v : v;
   }
-  return std::strtod(std::string(raw).c_str(), nullptr);
+  return decimal_to_double(raw);
 }
 
 }  // namespace
