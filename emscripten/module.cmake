@@ -21,7 +21,8 @@ set(RT_LINK_BASE
   -sTEXTDECODER=2
   -sTOTAL_STACK=262144
   -fno-exceptions
-  -fno-rtti)                 # links the RTTI-free libembind (CMakeLists.txt compiles with -fno-rtti)
+  -fno-rtti                  # links the RTTI-free libembind (CMakeLists.txt compiles with -fno-rtti)
+  -flto)                     # link-time optimization of the bitcode objects (CMakeLists.txt)
 # Size: the package budget is 80 kB gzip for wasm + glue. -Oz and emmalloc keep it there; the
 # per-frame hot paths (envelope scan, SSE parser) are compiled -O3 in CMakeLists.txt.
 set(RT_LINK_RELEASE -Oz -sMALLOC=emmalloc -sASSERTIONS=0)
