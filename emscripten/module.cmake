@@ -7,9 +7,11 @@ target_include_directories(realtime_wasm PRIVATE "${CMAKE_SOURCE_DIR}/emscripten
 set_target_properties(realtime_wasm PROPERTIES SUFFIX ".mjs")
 
 set(RT_LIBRARY_JS "${CMAKE_SOURCE_DIR}/emscripten/library_realtime.js")
+set(RT_LIBRARY_SIZE_JS "${CMAKE_SOURCE_DIR}/emscripten/library_size.js")
 set(RT_LINK_BASE
   --bind
   "--js-library=${RT_LIBRARY_JS}"
+  "--js-library=${RT_LIBRARY_SIZE_JS}"
   -sMODULARIZE=1
   -sEXPORT_ES6=1
   -sEXPORT_NAME=createRealtimeModule
@@ -55,4 +57,4 @@ if(RT_LINK_LAUNCHER AND NOT CMAKE_BUILD_TYPE STREQUAL "Debug")
   set_target_properties(realtime_wasm PROPERTIES CXX_LINKER_LAUNCHER "${RT_LINK_LAUNCHER}")
 endif()
 set_property(TARGET realtime_wasm APPEND PROPERTY LINK_DEPENDS
-  "${RT_LIBRARY_JS}" "${CMAKE_SOURCE_DIR}/emscripten/closure_externs.js")
+  "${RT_LIBRARY_JS}" "${RT_LIBRARY_SIZE_JS}" "${CMAKE_SOURCE_DIR}/emscripten/closure_externs.js")
