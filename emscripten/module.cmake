@@ -25,7 +25,8 @@ set(RT_LINK_BASE
   -fno-exceptions
   -fno-rtti                  # links the RTTI-free libembind (CMakeLists.txt compiles with -fno-rtti)
   -flto)                     # link-time optimization of the bitcode objects (CMakeLists.txt)
-# Size: the package budget is 80 kB gzip for wasm + glue. -Oz and emmalloc keep it there; the
+# Size (docs/size.md): tests/js/consumer.test.mjs holds what the package adds to a Vite + React app
+# (wasm + glue + JS, gzip) to a budget. -Oz, emmalloc, Closure and LTO keep it small; the
 # per-frame hot paths (envelope scan, SSE parser) are compiled -O3 in CMakeLists.txt.
 set(RT_LINK_RELEASE -Oz -sMALLOC=emmalloc -sASSERTIONS=0)
 # Closure (ADVANCED) minifies the glue. Debian's emcc has none of its own: the npm
