@@ -23,12 +23,11 @@ set(RT_LINK_BASE
   -sTEXTDECODER=2
   -sTOTAL_STACK=262144
   -fno-exceptions
-  -fno-rtti                  # links the RTTI-free libembind (CMakeLists.txt compiles with -fno-rtti)
-  -flto)                     # link-time optimization of the bitcode objects (CMakeLists.txt)
+  -fno-rtti)                 # links the RTTI-free libembind (CMakeLists.txt compiles with -fno-rtti)
 # Size (docs/size.md): tests/js/consumer.test.mjs holds what the package adds to a Vite + React app
 # (wasm + glue + JS, gzip) to a budget. -Oz, emmalloc, Closure and LTO keep it small; the
 # per-frame hot paths (envelope scan, SSE parser) are compiled -O3 in CMakeLists.txt.
-set(RT_LINK_RELEASE -Oz -sMALLOC=emmalloc -sASSERTIONS=0)
+set(RT_LINK_RELEASE -Oz -flto -sMALLOC=emmalloc -sASSERTIONS=0)  # -flto: see CMakeLists.txt
 # Closure (ADVANCED) minifies the glue. Debian's emcc has none of its own: the npm
 # google-closure-compiler (devDependencies) is run through scripts/closure.sh, which emcc finds in
 # EM_CLOSURE_COMPILER (set for the link command only). Without node_modules the glue is built
