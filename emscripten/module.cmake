@@ -7,9 +7,11 @@ target_include_directories(realtime_wasm PRIVATE "${CMAKE_SOURCE_DIR}/emscripten
 set_target_properties(realtime_wasm PROPERTIES SUFFIX ".mjs")
 
 set(RT_LIBRARY_JS "${CMAKE_SOURCE_DIR}/emscripten/library_realtime.js")
+set(RT_LIBRARY_SIZE_JS "${CMAKE_SOURCE_DIR}/emscripten/library_size.js")
 set(RT_LINK_BASE
   --bind
   "--js-library=${RT_LIBRARY_JS}"
+  "--js-library=${RT_LIBRARY_SIZE_JS}"
   -sMODULARIZE=1
   -sEXPORT_ES6=1
   -sEXPORT_NAME=createRealtimeModule
@@ -20,10 +22,25 @@ set(RT_LINK_BASE
   -sINCOMING_MODULE_JS_API=[wasmBinary,instantiateWasm,locateFile,rtHost,print,printErr]
   -sTEXTDECODER=2
   -sTOTAL_STACK=262144
-  -fno-exceptions)
-# Size: the package budget is 80 kB gzip for wasm + glue. -Oz and emmalloc keep it there; the
+  -fno-exceptions
+  -fno-rtti)                 # links the RTTI-free libembind (CMakeLists.txt compiles with -fno-rtti)
+# Size (docs/size.md): tests/js/consumer.test.mjs holds what the package adds to a Vite + React app
+# (wasm + glue + JS, gzip) to a budget. -Oz, emmalloc, Closure and LTO keep it small; the
 # per-frame hot paths (envelope scan, SSE parser) are compiled -O3 in CMakeLists.txt.
-set(RT_LINK_RELEASE -Oz -sMALLOC=emmalloc --closure=0 -sASSERTIONS=0)
+set(RT_LINK_RELEASE -Oz -flto -sMALLOC=emmalloc -sASSERTIONS=0)  # -flto: see CMakeLists.txt
+# Closure (ADVANCED) minifies the glue. Debian's emcc has none of its own: the npm
+# google-closure-compiler (devDependencies) is run through scripts/closure.sh, which emcc finds in
+# EM_CLOSURE_COMPILER (set for the link command only). Without node_modules the glue is built
+# unminified, as before, with a warning.
+set(RT_CLOSURE "${CMAKE_SOURCE_DIR}/node_modules/.bin/google-closure-compiler")
+if(EXISTS "${RT_CLOSURE}")
+  list(APPEND RT_LINK_RELEASE --closure=1
+    "--closure-args=--externs=${CMAKE_SOURCE_DIR}/emscripten/closure_externs.js")
+  set(RT_LINK_LAUNCHER env "EM_CLOSURE_COMPILER=${CMAKE_SOURCE_DIR}/scripts/closure.sh")
+else()
+  message(WARNING "no ${RT_CLOSURE} (run npm ci): the glue is not minified by Closure")
+  list(APPEND RT_LINK_RELEASE --closure=0)
+endif()
 set(RT_LINK_DEBUG -O0 -g -sASSERTIONS=2)
 if(CMAKE_BUILD_TYPE STREQUAL "Debug")
   set(RT_LINK_FLAGS ${RT_LINK_BASE} ${RT_LINK_DEBUG})
@@ -36,4 +53,8 @@ if(RT_WASM_PROFILING)
   list(APPEND RT_LINK_FLAGS --profiling-funcs)
 endif()
 target_link_options(realtime_wasm PRIVATE ${RT_LINK_FLAGS})
-set_property(TARGET realtime_wasm APPEND PROPERTY LINK_DEPENDS "${RT_LIBRARY_JS}")
+if(RT_LINK_LAUNCHER AND NOT CMAKE_BUILD_TYPE STREQUAL "Debug")
+  set_target_properties(realtime_wasm PROPERTIES CXX_LINKER_LAUNCHER "${RT_LINK_LAUNCHER}")
+endif()
+set_property(TARGET realtime_wasm APPEND PROPERTY LINK_DEPENDS
+  "${RT_LIBRARY_JS}" "${RT_LIBRARY_SIZE_JS}" "${CMAKE_SOURCE_DIR}/emscripten/closure_externs.js")

@@ -1,7 +1,9 @@
 #include "delivery.h"
 
 #include <algorithm>
-#include <nlohmann/json.hpp>
+#include <charconv>
+
+#include "envelope.h"
 
 namespace realtime {
 
@@ -88,16 +90,27 @@ std::optional<ChannelPosition> ChannelTable::position(std::string_view name) con
   return it->second.position;
 }
 
+namespace {
+void append_offset(std::string& out, std::uint64_t offset) {
+  char buf[24];
+  out.append(buf, std::to_chars(buf, buf + sizeof buf, offset).ptr);
+}
+}  // namespace
+
 std::string ChannelTable::join_frame(std::string_view name) const {
   auto it = channels_.find(name);
   if (it == channels_.end()) return {};
-  nlohmann::json payload = {{"channel", std::string(name)}};
+  std::string out = R"({"type":"rt:join","payload":{"channel":)";
+  append_json_string(out, name);
   if (it->second.positioned) {
-    payload["position"] = {{"epoch", it->second.position.epoch},
-                           {"offset", it->second.position.offset}};
+    out += R"(,"position":{"epoch":)";
+    append_json_string(out, it->second.position.epoch);
+    out += R"(,"offset":)";
+    append_offset(out, it->second.position.offset);
+    out += '}';
   }
-  return nlohmann::json{{"type", "rt:join"}, {"payload", std::move(payload)}}.dump(
-      -1, ' ', false, nlohmann::json::error_handler_t::replace);
+  out += "}}";
+  return out;
 }
 
 std::vector<std::string> ChannelTable::join_frames() const {
@@ -108,8 +121,10 @@ std::vector<std::string> ChannelTable::join_frames() const {
 }
 
 std::string ChannelTable::leave_frame(std::string_view name) {
-  return nlohmann::json{{"type", "rt:leave"}, {"payload", {{"channel", std::string(name)}}}}.dump(
-      -1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string out = R"({"type":"rt:leave","payload":{"channel":)";
+  append_json_string(out, name);
+  out += "}}";
+  return out;
 }
 
 std::optional<ChannelTable::Gap> ChannelTable::on_joined(std::string_view name,
@@ -151,55 +166,43 @@ ChannelTable::Publication ChannelTable::on_publication(std::string_view name, st
   return skipped ? Publication::kGap : Publication::kDeliver;
 }
 
-namespace {
-using nlohmann::json;
-json parse_object(std::string_view payload) {
-  json j = json::parse(payload, nullptr, false);
-  return j.is_object() ? j : json();
-}
-std::string string_at(const json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
-}  // namespace
-
 std::optional<AckFrame> parse_ack(std::string_view payload) {
-  json j = parse_object(payload);
-  if (!j.is_object()) return std::nullopt;
-  AckFrame out{.id = string_at(j, "id")};
+  JsonFields j = json_object_fields(payload);
+  if (j.result.error != Errc::kOk) return std::nullopt;
+  AckFrame out{.id = j.string("id")};
   if (out.id.empty()) return std::nullopt;
-  if (auto err = j.find("error"); err != j.end() && err->is_object()) {
+  if (std::string_view error = j.get("error"); !error.empty() && error.front() == '{') {
+    JsonFields e = json_object_fields(error);
     out.ok = false;
-    out.message = string_at(*err, "code");
-    std::string message = string_at(*err, "message");
+    out.message = e.string("code");
+    std::string message = e.string("message");
     if (!message.empty()) out.message += (out.message.empty() ? "" : ": ") + message;
     return out;
   }
-  auto reply = j.find("reply");
-  out.reply_json = reply == j.end() ? "null" : dump(*reply);
+  std::string_view reply = j.get("reply");
+  out.reply_json = reply.empty() ? "null" : std::string(reply);
   return out;
 }
 
 std::optional<JoinedFrame> parse_joined(std::string_view payload) {
-  json j = parse_object(payload);
-  if (!j.is_object()) return std::nullopt;
-  JoinedFrame out{.channel = string_at(j, "channel"), .epoch = string_at(j, "epoch")};
+  JsonFields j = json_object_fields(payload);
+  if (j.result.error != Errc::kOk) return std::nullopt;
+  JoinedFrame out{.channel = j.string("channel"), .epoch = j.string("epoch")};
   if (out.channel.empty()) return std::nullopt;
-  if (auto o = j.find("offset"); o != j.end() && o->is_number_unsigned()) {
-    out.offset = o->get<std::uint64_t>();
+  if (auto offset = j.number("offset"); offset && *offset >= 0) {
+    out.offset = static_cast<std::uint64_t>(*offset);
   }
-  if (auto r = j.find("recovered"); r != j.end() && r->is_boolean()) out.recovered = r->get<bool>();
+  out.recovered = j.get("recovered") != "false";
   return out;
 }
 
 std::optional<ErrorFrame> parse_error_frame(std::string_view payload) {
-  json j = parse_object(payload);
-  if (!j.is_object()) return std::nullopt;
-  return ErrorFrame{.code = string_at(j, "code"),
-                    .message = string_at(j, "message"),
-                    .id = string_at(j, "id"),
-                    .channel = string_at(j, "channel")};
+  JsonFields j = json_object_fields(payload);
+  if (j.result.error != Errc::kOk) return std::nullopt;
+  return ErrorFrame{.code = j.string("code"),
+                    .message = j.string("message"),
+                    .id = j.string("id"),
+                    .channel = j.string("channel")};
 }
 
 }  // namespace realtime

@@ -7,6 +7,8 @@
 #include <cstring>
 #include <vector>
 
+#include "decimal.h"
+
 namespace realtime {
 namespace {
 
@@ -302,8 +304,8 @@ class Scanner {
 // `raw` is a number token the scanner already validated (or any other JSON value: nullopt).
 // Fast path (Clinger): a decimal mantissa below 2^53 scaled by 10^k, |k| <= 22, is one IEEE
 // multiply or divide of two exact doubles, hence correctly rounded, as strtod would give. Epoch
-// timestamps always take it. Anything else falls back to strtod (in WebAssembly, musl's strtod
-// works in software 128-bit long double: ~1 µs per call, too slow for every frame).
+// timestamps always take it. Anything else takes decimal_to_double (decimal.h: exact, slower,
+// and small, where musl's strtod computed in software 128-bit long double).
 std::optional<double> parse_number(std::string_view raw) {
   if (raw.empty() || !(raw[0] == '-' || is_digit(raw[0]))) return std::nullopt;
   static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
@@ -348,7 +350,7 @@ std::optional<double> parse_number(std::string_view raw) {
     v = exp10 < 0 ? v / kPow10[-exp10] : v * kPow10[exp10];
     return negative ? -v : v;
   }
-  return std::strtod(std::string(raw).c_str(), nullptr);
+  return decimal_to_double(raw);
 }
 
 }  // namespace
@@ -363,22 +365,21 @@ DecodeResult validate_json(std::string_view text, std::uint32_t max_depth) {
   return {e, sc.pos()};
 }
 
-DecodeResult decode_envelope(std::string_view text, const DecodeLimits& limits, Envelope& out) {
-  out = Envelope{};
-  if (text.size() > limits.max_message_bytes) return {Errc::kTooLarge, limits.max_message_bytes};
-  Scanner sc(text, limits.max_depth);
+namespace {
+// Walks the members of the JSON object in `text` (the whole of it), calling
+// on_field(key, value, value_is_string, value_escaped) with the unescaped key and the raw value
+// text. Errors as decode_envelope's; kNotObject when `text` is another JSON value.
+template <typename OnField>
+DecodeResult walk_object(std::string_view text, std::uint32_t max_depth, OnField&& on_field) {
+  Scanner sc(text, max_depth);
   sc.skip_ws();
   if (sc.peek() != '{' || sc.at_end()) {
-    DecodeResult whole = validate_json(text, limits.max_depth);
+    DecodeResult whole = validate_json(text, max_depth);
     return {whole.error == Errc::kOk ? Errc::kNotObject : whole.error, whole.error_offset};
   }
-  if (limits.max_depth < 1) return {Errc::kTooDeep, sc.pos()};
+  if (max_depth < 1) return {Errc::kTooDeep, sc.pos()};
   sc.consume('{');
   sc.skip_ws();
-  std::string_view raw_type;
-  bool type_escaped = false;
-  bool type_is_string = false;
-  bool has_type = false;
   if (!sc.consume('}')) {
     for (;;) {
       sc.skip_ws();
@@ -402,37 +403,8 @@ DecodeResult decode_envelope(std::string_view text, const DecodeLimits& limits, 
       bool value_escaped = false;
       Errc e = value_is_string ? sc.scan_string(&value_escaped) : sc.scan_value(1);
       if (e != Errc::kOk) return {e, sc.pos()};
-      std::string_view value = text.substr(value_start, sc.pos() - value_start);
-      switch (key.size()) {  // one length test, then one fixed-size compare
-        case 4:
-          if (same_bytes<4>(key.data(), "type")) {
-            has_type = true;
-            type_is_string = value_is_string;
-            type_escaped = value_escaped;
-            raw_type = value;
-          }
-          break;
-        case 7:
-          if (same_bytes<7>(key.data(), "payload")) {
-            out.payload = value;
-          } else if (same_bytes<7>(key.data(), "channel")) {
-            out.channel = value;
-          }
-          break;
-        case 6:
-          if (same_bytes<6>(key.data(), "offset")) out.offset = parse_number(value);
-          break;
-        case 2:
-          if (same_bytes<2>(key.data(), "id")) out.id = value;
-          break;
-        case 9:
-          if (same_bytes<9>(key.data(), "timestamp")) {
-            out.timestamp = parse_number(value);
-            if (out.timestamp && !std::isfinite(*out.timestamp)) out.timestamp.reset();  // 1e400
-          }
-          break;
-        default: break;
-      }
+      on_field(key, text.substr(value_start, sc.pos() - value_start), value_is_string,
+               value_escaped);
       sc.skip_ws();
       if (sc.consume(',')) continue;
       if (sc.consume('}')) break;
@@ -441,6 +413,52 @@ DecodeResult decode_envelope(std::string_view text, const DecodeLimits& limits, 
   }
   sc.skip_ws();
   if (!sc.at_end()) return {Errc::kNotJson, sc.pos()};
+  return {};
+}
+}  // namespace
+
+DecodeResult decode_envelope(std::string_view text, const DecodeLimits& limits, Envelope& out) {
+  out = Envelope{};
+  if (text.size() > limits.max_message_bytes) return {Errc::kTooLarge, limits.max_message_bytes};
+  std::string_view raw_type;
+  bool type_escaped = false;
+  bool type_is_string = false;
+  bool has_type = false;
+  DecodeResult r = walk_object(
+      text, limits.max_depth,
+      [&](std::string_view key, std::string_view value, bool value_is_string, bool value_escaped) {
+        switch (key.size()) {  // one length test, then one fixed-size compare
+          case 4:
+            if (same_bytes<4>(key.data(), "type")) {
+              has_type = true;
+              type_is_string = value_is_string;
+              type_escaped = value_escaped;
+              raw_type = value;
+            }
+            break;
+          case 7:
+            if (same_bytes<7>(key.data(), "payload")) {
+              out.payload = value;
+            } else if (same_bytes<7>(key.data(), "channel")) {
+              out.channel = value;
+            }
+            break;
+          case 6:
+            if (same_bytes<6>(key.data(), "offset")) out.offset = parse_number(value);
+            break;
+          case 2:
+            if (same_bytes<2>(key.data(), "id")) out.id = value;
+            break;
+          case 9:
+            if (same_bytes<9>(key.data(), "timestamp")) {
+              out.timestamp = parse_number(value);
+              if (out.timestamp && !std::isfinite(*out.timestamp)) out.timestamp.reset();  // 1e400
+            }
+            break;
+          default: break;
+        }
+      });
+  if (r.error != Errc::kOk) return r;
   if (!has_type) return {Errc::kTypeMissing, 0};
   if (!type_is_string) return {Errc::kTypeNotString, 0};
   if (type_escaped) {
@@ -448,6 +466,32 @@ DecodeResult decode_envelope(std::string_view text, const DecodeLimits& limits, 
     out.type = out.type_storage;
   } else {
     out.type = raw_type.substr(1, raw_type.size() - 2);
+  }
+  return {};
+}
+
+JsonFields json_object_fields(std::string_view text, std::uint32_t max_depth) {
+  JsonFields out;
+  out.result =
+      walk_object(text, max_depth, [&](std::string_view key, std::string_view value, bool, bool) {
+        out.fields.emplace_back(std::string(key), value);
+      });
+  return out;
+}
+
+std::optional<double> JsonFields::number(std::string_view key) const {
+  std::string_view raw = get(key);
+  return raw.empty() ? std::nullopt : parse_number(raw);
+}
+
+std::string JsonFields::string(std::string_view key) const {
+  std::string_view raw = get(key);
+  return raw.empty() || raw.front() != '"' ? std::string() : unescape_json_string(raw);
+}
+
+std::string_view JsonFields::get(std::string_view key) const {
+  for (const auto& [k, v] : fields) {
+    if (k == key) return v;
   }
   return {};
 }

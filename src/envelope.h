@@ -3,7 +3,8 @@
 // Decoding is a single validating pass over the bytes (RFC 8259 JSON, strict UTF-8, a nesting
 // limit, a size limit) that returns views of the top-level fields without building a DOM: the
 // payload goes to JavaScript as its raw JSON text, so nothing is parsed twice on the C++ side.
-// Encoding (envelope_json.cpp) escapes with nlohmann/json and splices the payload text in as given.
+// Encoding (envelope_json.cpp) escapes by hand (as nlohmann/json would) and splices the payload
+// text in as given.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +12,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "errc.h"
 
@@ -58,6 +61,20 @@ std::string encode_envelope(const OutgoingEnvelope& message, double now_ms,
 // The value of a JSON string token (quotes included, escapes decoded); empty when `token` is not
 // one. For the rare escaped key or type: the decoder hands out views otherwise.
 std::string unescape_json_string(std::string_view token);
+
+// The members of a JSON object (the whole of `text`), for the rare frames whose payload the core
+// reads itself (the realtime.v1 control frames): raw value texts, looked up by key.
+struct JsonFields {
+  DecodeResult result;
+  std::vector<std::pair<std::string, std::string_view>> fields;  // key (unescaped), raw value
+  std::string_view get(std::string_view key) const;              // empty when absent
+  std::string string(std::string_view key) const;  // a string value, unescaped; else empty
+  std::optional<double> number(std::string_view key) const;
+};
+JsonFields json_object_fields(std::string_view text, std::uint32_t max_depth = 64);
+
+// Appends `s` as a JSON string literal (quotes, escapes; invalid UTF-8 becomes U+FFFD).
+void append_json_string(std::string& out, std::string_view s);
 
 // RFC 4122 version 4 UUID from 128 random bits.
 std::string uuid_v4(const std::function<std::uint32_t()>& random);

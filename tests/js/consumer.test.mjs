@@ -2,11 +2,14 @@
 // Vite + React + TypeScript app gets. It packs this package, writes such an app in a temp folder,
 // installs the tarball with react, react-dom and vite, type-checks and builds it with a vite.config
 // that says nothing about realtime-wasm, serves the build under a strict CSP (no eval, no inline
-// script) with a ws server on the same port, and opens it in headless Chromium: the page must
-// render a message pushed by that server and an echo of what it sent, with no console error and
-// no CSP violation. Then the same app, unchanged, under the vite dev server (dependency
+// script) with a ws server and an SSE endpoint on the same port, and opens it in headless
+// Chromium: the page (useWebSocket + useServerSentEvents) must render a message pushed by that
+// server, an echo of what it sent and the SSE event, with no console error and no CSP violation. Then the same app, unchanged, under the vite dev server (dependency
 // pre-bundling moves the glue: the .wasm must still be found). It also reports the gzip sizes of
-// the .wasm and the JS, and holds wasm + glue to a budget.
+// what the package adds to the app, and holds it to a budget (issue 10): the .wasm plus the app's
+// JS minus the JS of the same app built without realtime-wasm (React only), all gzip -9 — so the
+// glue and the package's JS count as they are bundled, after tree-shaking and minification. A
+// third build puts the glue and the package's JS in chunks of their own, for the breakdown.
 //
 // Needs: dist/ (built here only when missing), network access to the npm registry (or a warm npm
 // cache), Chromium (/usr/bin/chromium, or CHROMIUM_PATH) and playwright-core. Anything missing is
@@ -29,8 +32,14 @@ import { appNpmEnv, run } from './process-helpers.mjs';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CSP = "script-src 'self' 'wasm-unsafe-eval'";
-const GZIP_BUDGET = 80_000;  // bytes of wasm + glue JS, gzip -9: the target of issue 4
+// Bytes gzip -9 that realtime-wasm adds to the app (wasm + glue + the package's JS). Issue 10's
+// target is 50 kB; the budget holds what the build flags and the native changes reached (53.2 kB,
+// docs/size.md) and drops to ISSUE_10_TARGET with the TS slimming and the event bus / batcher /
+// throttler decision listed there. It only ever goes down.
+const GZIP_BUDGET = 54_000;
+const ISSUE_10_TARGET = 50_000;
 const GREETING = 'hello from the local server';
+const SSE_GREETING = 'hello over server-sent events';
 
 /** Rejects with `message` if `promise` has not settled within `ms`. */
 function within(ms, message, promise) {
@@ -89,6 +98,35 @@ export default defineConfig({
   plugins: [react()],
 });
 `;
+  // The same app without realtime-wasm (React only), built to dist-react-only/: what the app
+  // would ship without the package. And the app itself with realtime-wasm's glue and JS in
+  // chunks of their own, built to dist-split/: the breakdown. Only the size step uses them.
+  const reactOnlyConfig = `import { defineConfig } from 'vite';
+import react from '@vitejs/plugin-react';
+
+export default defineConfig({
+  plugins: [react()],
+  build: { outDir: 'dist-react-only', rollupOptions: { input: 'react-only.html' } },
+});
+`;
+  const splitConfig = `import { defineConfig } from 'vite';
+import react from '@vitejs/plugin-react';
+
+export default defineConfig({
+  plugins: [react()],
+  build: {
+    outDir: 'dist-split',
+    rollupOptions: {
+      output: {
+        manualChunks(id) {
+          if (!id.includes('/node_modules/realtime-wasm/')) return undefined;
+          return id.includes('/dist/wasm/') ? 'realtime-glue' : 'realtime-js';
+        },
+      },
+    },
+  },
+});
+`;
   const html = `<!doctype html>
 <html lang="en">
   <head>
@@ -118,24 +156,32 @@ export default defineConfig({
       <p>
         echo of what this page sent: <b id="echo">{echo ?? '…'}</b>
       </p>
+      <p>
+        over SSE: <b id="sse">{sse ?? '…'}</b>
+      </p>
     </main>
   );`;
   const withHooks = `import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import { useWebSocket } from 'realtime-wasm/react';
+import { useServerSentEvents, useWebSocket } from 'realtime-wasm/react';
 
-// The server's ws endpoint: the same host by default, or ?ws=… (the dev-server check uses that).
-const url = new URLSearchParams(location.search).get('ws') ??
+// The server's endpoints: the same host by default, or ?ws=…&sse=… (the dev-server check).
+const params = new URLSearchParams(location.search);
+const url = params.get('ws') ??
   \`\${location.protocol === 'https:' ? 'wss' : 'ws'}://\${location.host}/realtime\`;
+const sseUrl = params.get('sse') ?? '/events';
 const text = (p: unknown) => String((p as { text?: unknown } | null)?.text);
 
 function App() {
   const { subscribe, sendMessage, connectionState, isConnected } = useWebSocket({ url });
+  const feed = useServerSentEvents({ url: sseUrl });
   const [greeting, setGreeting] = useState<string | null>(null);
   const [echo, setEcho] = useState<string | null>(null);
+  const [sse, setSse] = useState<string | null>(null);
   const state: string = connectionState;
   useEffect(() => subscribe('greeting', (p) => setGreeting(text(p))), [subscribe]);
   useEffect(() => subscribe('echo', (p) => setEcho(text(p))), [subscribe]);
+  useEffect(() => feed.subscribe('greeting', (e) => setSse(text(e.data))), [feed.subscribe]);
   useEffect(() => {
     if (isConnected) sendMessage({ type: 'hello', payload: { text: 'hi from the page' } });
   }, [isConnected, sendMessage]);
@@ -161,6 +207,7 @@ function App() {
   const [state, setState] = useState<string>('idle');
   const [greeting, setGreeting] = useState<string | null>(null);
   const [echo, setEcho] = useState<string | null>(null);
+  const sse = null;
   useEffect(() => {
     const manager = new WebSocketManager({ url });
     const offs = [
@@ -189,12 +236,34 @@ createRoot(document.getElementById('root')!).render(
   </StrictMode>,
 );
 `;
+  const reactOnly = `import { StrictMode, useState } from 'react';
+import { createRoot } from 'react-dom/client';
+
+// The app's page without realtime-wasm: what React and the page cost on their own.
+function App() {
+  const [state] = useState<string>('idle');
+  const [greeting] = useState<string | null>(null);
+  const [echo] = useState<string | null>(null);
+  const [sse] = useState<string | null>(null);
+${render}
+}
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);
+`;
   return {
     'package.json': JSON.stringify(pkg, null, 2) + '\n',
     'tsconfig.json': JSON.stringify(tsconfig, null, 2) + '\n',
     'vite.config.ts': viteConfig,
     'index.html': html,
     'src/main.tsx': useHooks ? withHooks : withManager,
+    'react-only.html': html.replace('/src/main.tsx', '/src/react-only.tsx'),
+    'src/react-only.tsx': reactOnly,
+    'vite.react-only.config.ts': reactOnlyConfig,
+    'vite.split.config.ts': splitConfig,
     'public/icon.svg': icon,
   };
 }
@@ -218,6 +287,12 @@ async function serve(dir) {
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     const file = normalize(join(dir, path === '/' ? 'index.html' : path));
     requests.push(path);
+    if (path === '/events') {  // the SSE endpoint: one event, then the stream stays open
+      res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store',
+        'Access-Control-Allow-Origin': '*' });  // the dev-server page is another origin
+      res.write(`event: greeting\ndata: ${JSON.stringify({ text: SSE_GREETING })}\n\n`);
+      return;
+    }
     if (!file.startsWith(dir + sep)) {
       res.writeHead(403).end();
       return;
@@ -262,10 +337,11 @@ async function serve(dir) {
   };
 }
 
-/** Opens the app in `page` and waits for the pushed message and the echo to be rendered.
+/** Opens the app in `page` and waits for the pushed message and the echo (and, with `sse`, the
+ * event from the SSE endpoint) to be rendered.
  * Returns the page's problems (console errors and warnings, page errors, failed requests) and the
  * responses it got. On failure, saves artifacts/consumer-failed.png and says what the page shows. */
-async function openApp(page, url, server, what) {
+async function openApp(page, url, server, what, { sse = false } = {}) {
   const problems = [];
   const responses = [];
   page.on('console', (m) => {
@@ -282,6 +358,7 @@ async function openApp(page, url, server, what) {
   try {
     await page.locator('#greeting', { hasText: GREETING }).waitFor({ timeout: 20_000 });
     await page.locator('#echo', { hasText: 'echo: hi from the page' }).waitFor({ timeout: 10_000 });
+    if (sse) await page.locator('#sse', { hasText: SSE_GREETING }).waitFor({ timeout: 10_000 });
   } catch (e) {
     const text = await page.locator('body').innerText().catch(() => '(unreadable)');
     await page.screenshot({ path: join(root, 'artifacts/consumer-failed.png') }).catch(() => {});
@@ -376,35 +453,55 @@ test('a fresh Vite + React + TypeScript app installs, builds and runs the packed
     const out = join(app, 'dist');
     const assets = await readdir(join(out, 'assets'));
     const wasmAssets = assets.filter((f) => f.endsWith('.wasm'));
-    const jsAssets = assets.filter((f) => f.endsWith('.js'));
     assert.equal(wasmAssets.length, 1,
       `vite build should emit the .wasm as an asset; dist/assets has ${assets.join(', ')}\n${buildLog}`);
     const indexHtml = await readFile(join(out, 'index.html'), 'utf8');
     assert.doesNotMatch(indexHtml, /<script(?![^>]*\bsrc=)[^>]*>/,
       'the built index.html must have no inline script (it could not run under the CSP)');
 
-    // 4. Sizes, gzip -9: the package's wasm + glue, and what the app ships.
+    // 4. Sizes, gzip -9: what the package adds to the app (issue 10), and the breakdown.
     const pkgWasm = await readFile(join(root, 'dist/wasm/realtime_wasm.wasm'));
     const pkgGlue = await readFile(join(root, 'dist/wasm/realtime_wasm.mjs'));
     const appWasm = await readFile(join(out, 'assets', wasmAssets[0]));
     assert.ok(appWasm.equals(pkgWasm), 'the app ships the package\'s .wasm unchanged');
-    let appJsRaw = 0;
-    let appJsGz = 0;
-    for (const f of jsAssets) {
-      const bytes = await readFile(join(out, 'assets', f));
-      appJsRaw += bytes.length;
-      appJsGz += gz(bytes);
+    const jsOf = async (dir, match = () => true) => {
+      let raw = 0;
+      let gzip = 0;
+      for (const f of (await readdir(join(dir, 'assets'))).filter((f) => f.endsWith('.js') && match(f))) {
+        const bytes = await readFile(join(dir, 'assets', f));
+        raw += bytes.length;
+        gzip += gz(bytes);
+      }
+      return { raw, gzip };
+    };
+    const appJs = await jsOf(out);
+    for (const [config, what] of [['vite.react-only.config.ts', 'the React-only build'],
+      ['vite.split.config.ts', 'the build with realtime-wasm in chunks of its own']]) {
+      await run(bin('vite'), ['build', '-c', config], { cwd: app, env, timeoutMs: 90_000, what });
     }
+    const reactOnlyJs = await jsOf(join(app, 'dist-react-only'));
+    const split = join(app, 'dist-split');
+    const glueChunk = await jsOf(split, (f) => f.startsWith('realtime-glue'));
+    const pkgJsChunk = await jsOf(split, (f) => f.startsWith('realtime-js'));
+    assert.ok(glueChunk.raw > 0 && pkgJsChunk.raw > 0,
+      `the split build has no realtime-glue / realtime-js chunk: ${await readdir(join(split, 'assets'))}`);
     const sizes = {
       wasm: gz(pkgWasm),
-      glue: gz(pkgGlue),
+      addedJs: appJs.gzip - reactOnlyJs.gzip,  // glue + the package's JS, as bundled
     };
-    t.diagnostic(`gzip -9 sizes: realtime_wasm.wasm ${kB(sizes.wasm)} (raw ${kB(pkgWasm.length)}), ` +
-      `realtime_wasm.mjs ${kB(sizes.glue)} (raw ${kB(pkgGlue.length)}), ` +
-      `together ${kB(sizes.wasm + sizes.glue)} (budget ${kB(GZIP_BUDGET)}); ` +
-      `app JS (${jsAssets.join(', ')}, React included) ${kB(appJsGz)} (raw ${kB(appJsRaw)})`);
-    assert.ok(sizes.wasm + sizes.glue <= GZIP_BUDGET,
-      `wasm + glue is ${kB(sizes.wasm + sizes.glue)} gzip, over the ${kB(GZIP_BUDGET)} budget`);
+    const total = sizes.wasm + sizes.addedJs;
+    lap('sizes');
+    t.diagnostic(`realtime-wasm adds ${kB(total)} gzip -9 to the app (budget ${kB(GZIP_BUDGET)}, ` +
+      `issue 10's target ${kB(ISSUE_10_TARGET)}): ` +
+      `wasm ${kB(sizes.wasm)} (raw ${kB(pkgWasm.length)}) + JS ${kB(sizes.addedJs)} ` +
+      `(raw ${kB(appJs.raw - reactOnlyJs.raw)}; app JS ${kB(appJs.gzip)} - React-only ` +
+      `${kB(reactOnlyJs.gzip)}). Breakdown, each chunk gzipped on its own: glue ` +
+      `${kB(glueChunk.gzip)} (raw ${kB(glueChunk.raw)}; the package's realtime_wasm.mjs ` +
+      `${kB(gz(pkgGlue))}, raw ${kB(pkgGlue.length)}), the package's JS ${kB(pkgJsChunk.gzip)} ` +
+      `(raw ${kB(pkgJsChunk.raw)})`);
+    assert.ok(total <= GZIP_BUDGET,
+      `realtime-wasm adds ${kB(total)} gzip to the app (wasm ${kB(sizes.wasm)} + glue and JS ` +
+      `${kB(sizes.addedJs)}), over the ${kB(GZIP_BUDGET)} budget`);
 
     // 5. Serve it under the strict CSP and open it in Chromium.
     server = await serve(out);
@@ -425,7 +522,7 @@ test('a fresh Vite + React + TypeScript app installs, builds and runs the packed
       });
     });
     const page = context.pages()[0] ?? await context.newPage();
-    const built = await openApp(page, `${server.origin}/`, server, 'the built app');
+    const built = await openApp(page, `${server.origin}/`, server, 'the built app', { sse: useHooks });
     assert.equal(built.response.headers()['content-security-policy'], CSP);
     assert.equal(await page.locator('#state').innerText(), useHooks ? 'connected' : 'open');
     assert.ok(server.requests.some((p) => p.endsWith('.wasm')), 'the page fetched the .wasm');
@@ -443,7 +540,7 @@ test('a fresh Vite + React + TypeScript app installs, builds and runs the packed
     await page.waitForFunction(() => window.__cspViolations.length > 0, null, { timeout: 5_000 })
       .catch(() => assert.fail('the blocked inline script raised no securitypolicyviolation event'));
     assert.match((await page.evaluate(() => window.__cspViolations))[0], /^script-src/);
-    lap('the built app, served under the CSP, shows the pushed message and the echo');
+    lap('the built app, served under the CSP, shows the pushed message, the echo and the SSE event');
 
     // 6. `vite` (the dev server: dependency pre-bundling, no CSP) with the same app, unchanged.
     dev = spawn(bin('vite'), ['--host', '127.0.0.1', '--port', '0'],
@@ -462,13 +559,15 @@ test('a fresh Vite + React + TypeScript app installs, builds and runs the packed
       }));
     const devPage = await context.newPage();
     const wsUrl = `${server.origin.replace('http:', 'ws:')}/realtime`;
-    const devRun = await openApp(devPage, `${devOrigin}/?ws=${encodeURIComponent(wsUrl)}`, server,
-      'the app under the vite dev server');
+    const devUrl = `${devOrigin}/?ws=${encodeURIComponent(wsUrl)}` +
+      `&sse=${encodeURIComponent(`${server.origin}/events`)}`;
+    const devRun = await openApp(devPage, devUrl, server, 'the app under the vite dev server',
+      { sse: useHooks });
     const devWasm = devRun.responses.filter((r) => r.url.endsWith('.wasm'));
     assert.equal(devWasm.length, 1, `the dev page fetched the .wasm once: ${JSON.stringify(devWasm)}`);
     assert.deepEqual([devWasm[0].status, devWasm[0].type], [200, 'application/wasm'], devWasm[0].url);
     assert.deepEqual(devRun.problems, [], 'console errors, warnings or failed requests (dev server)');
-    lap('the app under the vite dev server shows the pushed message and the echo');
+    lap('the app under the vite dev server shows the pushed message, the echo and the SSE event');
 
     passed = true;
     lap('done');

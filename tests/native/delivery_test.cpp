@@ -195,7 +195,7 @@ TEST_F(DeliveryTest, ChannelsResumeFromTheirPositionWithDuplicatesDroppedAndGaps
   open();
   std::uint32_t room = session->join_channel("room", std::nullopt);
   ASSERT_EQ(sent().size(), 1u);
-  EXPECT_EQ(sent()[0], R"({"payload":{"channel":"room"},"type":"rt:join"})");
+  EXPECT_EQ(sent()[0], R"({"type":"rt:join","payload":{"channel":"room"}})");
   receive(
       R"({"type":"rt:joined","payload":{"channel":"room","epoch":"e1","offset":7,"recovered":true}})");
   receive(R"({"type":"chat","channel":"room","offset":8,"payload":{"t":"a"}})");
@@ -207,7 +207,7 @@ TEST_F(DeliveryTest, ChannelsResumeFromTheirPositionWithDuplicatesDroppedAndGaps
   ASSERT_EQ(sent().size(), 1u);
   EXPECT_EQ(
       sent()[0],
-      R"({"payload":{"channel":"room","position":{"epoch":"e1","offset":9}},"type":"rt:join"})");
+      R"({"type":"rt:join","payload":{"channel":"room","position":{"epoch":"e1","offset":9}}})");
   receive(
       R"({"type":"rt:joined","payload":{"channel":"room","epoch":"e1","offset":11,"recovered":true}})");
   receive(R"({"type":"chat","channel":"room","offset":9,"payload":0})");  // overlap: dropped
@@ -248,7 +248,7 @@ TEST_F(DeliveryTest, SinceResumesFromASavedPositionAndLeaveStopsDelivery) {
   EXPECT_EQ(host.publications.size(), 1u);
   EXPECT_TRUE(host.gaps.empty());
   session->leave_channel("feed");
-  EXPECT_EQ(sent().back(), R"({"payload":{"channel":"feed"},"type":"rt:leave"})");
+  EXPECT_EQ(sent().back(), R"({"type":"rt:leave","payload":{"channel":"feed"}})");
   receive(R"({"type":"n","channel":"feed","offset":43,"payload":43})");
   EXPECT_EQ(host.publications.size(), 1u);
   EXPECT_FALSE(session->channel_position("feed").has_value());
