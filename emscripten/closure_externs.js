@@ -14,6 +14,10 @@ RtHost.prototype.sse;
 RtHost.prototype.error;
 RtHost.prototype.close;
 RtHost.prototype.drop;
+RtHost.prototype.url;
+RtHost.prototype.ack;
+RtHost.prototype.publication;
+RtHost.prototype.gap;
 /** @record */
 function RtSseRequest() {}
 RtSseRequest.prototype.transport;

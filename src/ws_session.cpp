@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <functional>
 
+#include "attributes.h"
+
 namespace realtime {
 
 std::string_view ws_state_name(WsState s) {
@@ -57,7 +59,7 @@ int WsSession::ready_state() const {
   return 3;
 }
 
-WsStats WsSession::stats() const {
+RT_COLD WsStats WsSession::stats() const {
   WsStats s = stats_;
   s.queue_depth = queue_.size();
   s.acks_pending = acks_.size();
@@ -73,14 +75,14 @@ void WsSession::set_state(WsState s) {
   host_.on_state(s, old);
 }
 
-void WsSession::emit_error(Errc code, std::string detail) {
+RT_COLD void WsSession::emit_error(Errc code, std::string detail) {
   ++stats_.errors;
   std::string message(errc_message(code));
   if (!detail.empty()) message += ": " + detail;
   host_.on_error(code, message);
 }
 
-void WsSession::connect() {
+RT_COLD void WsSession::connect() {
   if (state_ == WsState::kConnecting || state_ == WsState::kOpen ||
       state_ == WsState::kReconnecting) {
     return;
@@ -105,7 +107,7 @@ void WsSession::set_timer(ConnectorTimer timer, double delay_ms) {
 }
 void WsSession::cancel_timer(ConnectorTimer timer) { host_.cancel_timer(ws_timer(timer)); }
 
-void WsSession::start_transport(const std::string& url) {
+RT_COLD void WsSession::start_transport(const std::string& url) {
   drop_socket();
   socket_ = host_.open_socket(url, config_.protocols);
   if (socket_ == 0) {
@@ -116,11 +118,11 @@ void WsSession::start_transport(const std::string& url) {
   }
 }
 
-void WsSession::provide_url(std::uint32_t seq, const std::string& url) {
+RT_COLD void WsSession::provide_url(std::uint32_t seq, const std::string& url) {
   connector_.provide_url(seq, url);
 }
 
-void WsSession::url_failed(std::uint32_t seq, std::string_view detail) {
+RT_COLD void WsSession::url_failed(std::uint32_t seq, std::string_view detail) {
   if (!connector_.url_failed(seq)) return;
   emit_error(Errc::kConnectFailed, "the url function failed: " + std::string(detail));
   handle_lost(false);
@@ -132,7 +134,7 @@ void WsSession::drop_socket() {
   socket_ = 0;
 }
 
-void WsSession::disconnect(int code, std::string_view reason) {
+RT_COLD void WsSession::disconnect(int code, std::string_view reason) {
   connector_.stop();
   host_.cancel_timer(WsTimer::kHeartbeat);
   if (state_ == WsState::kClosed || state_ == WsState::kClosing) return;
@@ -163,8 +165,8 @@ bool WsSession::send(const OutgoingEnvelope& message) {
   return false;
 }
 
-std::string WsSession::send_with_ack(const OutgoingEnvelope& message, double timeout_ms,
-                                     Errc* error) {
+RT_COLD std::string WsSession::send_with_ack(const OutgoingEnvelope& message, double timeout_ms,
+                                             Errc* error) {
   *error = Errc::kOk;
   bool open = state_ == WsState::kOpen && socket_ != 0;
   if (open && !v1_) {
@@ -187,13 +189,13 @@ std::string WsSession::send_with_ack(const OutgoingEnvelope& message, double tim
   return id;
 }
 
-bool WsSession::withdraw_ack(std::string_view id) {
+RT_COLD bool WsSession::withdraw_ack(std::string_view id) {
   if (!acks_.remove(id)) return false;
   arm_ack_timer();
   return true;
 }
 
-void WsSession::arm_ack_timer() {
+RT_COLD void WsSession::arm_ack_timer() {
   if (auto next = acks_.next_deadline()) {
     host_.set_timer(WsTimer::kAckTimeout, std::max(0.0, *next - host_.now_ms()));
   } else {
@@ -201,19 +203,19 @@ void WsSession::arm_ack_timer() {
   }
 }
 
-void WsSession::settle_acks(Errc code, std::string_view detail) {
+RT_COLD void WsSession::settle_acks(Errc code, std::string_view detail) {
   for (const std::string& id : acks_.take_all()) host_.on_ack(id, code, detail);
   host_.cancel_timer(WsTimer::kAckTimeout);
 }
 
-std::uint32_t WsSession::join_channel(const std::string& name,
-                                      const std::optional<ChannelPosition>& since) {
+RT_COLD std::uint32_t WsSession::join_channel(const std::string& name,
+                                              const std::optional<ChannelPosition>& since) {
   std::uint32_t id = channels_.join(name, since);
   if (state_ == WsState::kOpen && socket_ != 0 && v1_) transmit(channels_.join_frame(name));
   return id;
 }
 
-void WsSession::leave_channel(std::string_view name) {
+RT_COLD void WsSession::leave_channel(std::string_view name) {
   if (!channels_.leave(name)) return;
   if (state_ == WsState::kOpen && socket_ != 0 && v1_) transmit(ChannelTable::leave_frame(name));
 }
@@ -221,7 +223,7 @@ void WsSession::leave_channel(std::string_view name) {
 // On every open, before 'open' is announced (a listener may send at once): the preamble, the
 // channel joins with their positions, then every message not yet acknowledged or sent, in send
 // order (the acknowledged sends and the offline queue merged by sequence number).
-void WsSession::flush_on_open() {
+RT_COLD void WsSession::flush_on_open() {
   if (!preamble_type_.empty()) {
     transmit(encode_envelope({.type = preamble_type_, .payload_json = preamble_payload_},
                              host_.now_ms(), [this] { return random(); }));
@@ -244,7 +246,7 @@ void WsSession::flush_on_open() {
   }
 }
 
-void WsSession::on_socket_open(std::uint32_t socket, std::string_view protocol) {
+RT_COLD void WsSession::on_socket_open(std::uint32_t socket, std::string_view protocol) {
   if (socket != socket_ || socket == 0) return;
   if (ever_opened_) ++stats_.reconnects;
   ever_opened_ = true;
@@ -291,7 +293,7 @@ void WsSession::on_socket_message(std::uint32_t socket, std::string_view data, b
   host_.on_message(env, data);
 }
 
-bool WsSession::handle_control(const Envelope& env) {
+RT_COLD bool WsSession::handle_control(const Envelope& env) {
   std::string_view payload = env.payload.empty() ? std::string_view("null") : env.payload;
   if (env.type == "rt:ack") {
     auto ack = parse_ack(payload);
@@ -346,8 +348,8 @@ void WsSession::handle_publication(const Envelope& env, std::string_view raw) {
   host_.on_publication(channels_.id_of(channel), env, raw);
 }
 
-void WsSession::on_socket_close(std::uint32_t socket, int code, std::string_view reason,
-                                bool was_clean) {
+RT_COLD void WsSession::on_socket_close(std::uint32_t socket, int code, std::string_view reason,
+                                        bool was_clean) {
   if (socket != socket_ || socket == 0) return;
   drop_socket();
   host_.on_close(code, reason, was_clean);
@@ -383,14 +385,14 @@ void WsSession::on_socket_close(std::uint32_t socket, int code, std::string_view
   handle_lost(false);
 }
 
-void WsSession::on_socket_oversize(std::uint32_t socket, std::size_t size) {
+RT_COLD void WsSession::on_socket_oversize(std::uint32_t socket, std::size_t size) {
   if (socket != socket_ || socket == 0) return;
   frame_since_tick_ = true;  // stamped at the next tick, as for every frame
   emit_error(Errc::kTooLarge, std::to_string(size) + "+ bytes > " +
                                   std::to_string(config_.limits.max_message_bytes));
 }
 
-void WsSession::on_socket_error(std::uint32_t socket, Errc code, std::string_view detail) {
+RT_COLD void WsSession::on_socket_error(std::uint32_t socket, Errc code, std::string_view detail) {
   if (socket != socket_ || socket == 0) return;
   emit_error(code, std::string(detail));
 }
@@ -400,7 +402,7 @@ void WsSession::set_open_preamble(std::string type, std::string payload_json) {
   preamble_payload_ = std::move(payload_json);
 }
 
-void WsSession::handle_lost(bool dead) {
+RT_COLD void WsSession::handle_lost(bool dead) {
   switch (connector_.lost(dead)) {
     case Connector::Lost::kRetrying:
     case Connector::Lost::kWaiting: set_state(WsState::kReconnecting); return;
@@ -419,7 +421,7 @@ void WsSession::send_ping(double now) {
                                            [this] { return random(); }));
 }
 
-void WsSession::probe() {
+RT_COLD void WsSession::probe() {
   if (state_ != WsState::kOpen || !heartbeat_.enabled()) return;
   double now = host_.now_ms();
   heartbeat_.probe(now);
@@ -427,7 +429,7 @@ void WsSession::probe() {
   host_.set_timer(WsTimer::kHeartbeat, heartbeat_.interval());
 }
 
-void WsSession::on_lifecycle(LifecycleEvent event) {
+RT_COLD void WsSession::on_lifecycle(LifecycleEvent event) {
   switch (event) {
     case LifecycleEvent::kOnline: connector_.set_online(true); return probe();
     case LifecycleEvent::kOffline:
@@ -449,7 +451,7 @@ void WsSession::on_lifecycle(LifecycleEvent event) {
   }
 }
 
-void WsSession::on_timer(WsTimer timer) {
+RT_COLD void WsSession::on_timer(WsTimer timer) {
   switch (timer) {
     case WsTimer::kReconnect:
       if (state_ != WsState::kReconnecting) return;

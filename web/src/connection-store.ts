@@ -22,7 +22,8 @@ import { RealtimeError, safeCall } from './errors.js';
 import { type BatchingConfig, MessageBatcher, createFrameBatcher } from './message-batcher.js';
 import { loadRuntime, runtimeIfLoaded } from './runtime.js';
 import { type ConnectionState, checkUrl } from './native-manager.js';
-import type { WebSocketManager, WebSocketMessage } from './websocket-manager.js';
+import type { Channel, ChannelMeta, ChannelOptions, ChannelPosition } from './channel.js';
+import type { AckOptions, WebSocketManager, WebSocketMessage } from './websocket-manager.js';
 
 /** The seed hooks' connection state. */
 export type HookConnectionState = 'connecting' | 'connected' | 'disconnected' | 'error';
@@ -96,6 +97,10 @@ export class ConnectionStore<K extends ConnectionType = ConnectionType> {
   private outbox: WebSocketMessage[] = [];
   private batcher: MessageBatcher<Inbound> | null;
   private readonly delivery: DeliveryOptions;
+  // Waiting for the connection (before the pool reference is taken): run on attach.
+  private whenAttached: Array<(connection: WebSocketManager) => void> = [];
+  // Channel users: a channel is left when its last user is gone.
+  private readonly channelUsers = new Map<string, number>();
 
   constructor(
     readonly type: K,
@@ -161,6 +166,43 @@ export class ConnectionStore<K extends ConnectionType = ConnectionType> {
     return false;
   };
 
+  /** sendWithAck over the shared WebSocket (before it is acquired, once it is). */
+  sendWithAck = <R = unknown, T = unknown>(message: WebSocketMessage<T>, options?: AckOptions): Promise<R> => {
+    if (this.type !== 'ws') throw new TypeError('sendWithAck: only WebSocket connections can send');
+    if (this.lease) return (this.lease.connection as WebSocketManager).sendWithAck<R, T>(message, options);
+    return new Promise<R>((resolve, reject) => {
+      this.whenAttached.push((c) => {
+        c.sendWithAck<R, T>(message, options).then(resolve, reject);
+      });
+    });
+  };
+
+  /**
+   * Runs `bind(channel)` with the shared connection's channel `name` (now, or once the
+   * connection is acquired); the returned function undoes it. The channel is left when its last
+   * user is gone.
+   */
+  withChannel(name: string, options: ChannelOptions, bind: (channel: Channel) => () => void): () => void {
+    if (this.type !== 'ws') throw new TypeError('channels need a WebSocket connection');
+    this.channelUsers.set(name, (this.channelUsers.get(name) ?? 0) + 1);
+    let unbind: (() => void) | null = null;
+    let done = false;
+    const run = (c: WebSocketManager) => {
+      if (!done) unbind = bind(c.channel(name, options));
+    };
+    if (this.lease) run(this.lease.connection as WebSocketManager);
+    else this.whenAttached.push(run);
+    return () => {
+      if (done) return;
+      done = true;
+      unbind?.();
+      const users = (this.channelUsers.get(name) ?? 1) - 1;
+      if (users > 0) return void this.channelUsers.set(name, users);
+      this.channelUsers.delete(name);
+      if (this.lease) (this.lease.connection as WebSocketManager).channel(name).leave();
+    };
+  }
+
   /** The pooled connection while this store holds a reference, else null. */
   get connection(): RealtimeConnection | null {
     return this.lease?.connection ?? null;
@@ -202,6 +244,9 @@ export class ConnectionStore<K extends ConnectionType = ConnectionType> {
     const outbox = this.outbox;
     this.outbox = [];
     for (const message of outbox) (c as WebSocketManager).send(message);
+    const waiting = this.whenAttached;
+    this.whenAttached = [];
+    for (const run of waiting) run(c as WebSocketManager);
     this.failed = false;
     this.onState(c.state);
   }
@@ -317,6 +362,7 @@ abstract class DerivedStore<S, K extends ConnectionType> {
   private server: S | null = null;
   private users = 0;
   private stops: Array<() => void> = [];
+  private readonly listeners = new Set<() => void>();
   protected version = 0;
 
   constructor(readonly connection: ConnectionStore<K>) {}
@@ -324,11 +370,14 @@ abstract class DerivedStore<S, K extends ConnectionType> {
   subscribe = (listener: () => void): (() => void) => {
     if (this.users++ === 0) this.stops = this.start();
     const off = this.connection.subscribe(listener);
+    const own = () => listener();  // one entry per subscription
+    this.listeners.add(own);
     let active = true;
     return () => {
       if (!active) return;
       active = false;
       off();
+      this.listeners.delete(own);
       if (--this.users > 0) return;
       for (const stop of this.stops) stop();
       this.stops = [];
@@ -346,6 +395,12 @@ abstract class DerivedStore<S, K extends ConnectionType> {
   };
 
   getServerSnapshot = (): S => (this.server ??= this.derive(this.connection.getServerSnapshot(), null));
+
+  /** For changes that do not come through the connection store (channel deliveries). */
+  protected changed(): void {
+    this.version++;
+    for (const listener of [...this.listeners]) listener();
+  }
 
   /** Registers the callbacks on the connection store; returns how to remove them. */
   protected abstract start(): Array<() => void>;
@@ -394,6 +449,50 @@ export class SubscriptionStore<T, K extends ConnectionType = 'ws'> extends Deriv
       return previous;
     }
     return Object.freeze({ data: this.data, error: this.error, connectionState: c.connectionState });
+  }
+}
+
+export interface ChannelSnapshot<T> {
+  /** The last payload of the type, or null. */
+  readonly data: T | null;
+  readonly connectionState: HookConnectionState;
+  /** The channel position after the last publication (save it to resume with `since`). */
+  readonly position: ChannelPosition | null;
+}
+
+/** The latest payload of one type on one channel, and the channel's position (useChannel). */
+export class ChannelStore<T> extends DerivedStore<ChannelSnapshot<T>, 'ws'> {
+  private data: T | null = null;
+  private position: ChannelPosition | null = null;
+
+  constructor(
+    connection: ConnectionStore<'ws'>,
+    private readonly name: string,
+    private readonly eventType: string,
+    private readonly options: ChannelOptions = {},
+    private readonly onMessage?: (data: T, meta: ChannelMeta) => void,
+  ) {
+    super(connection);
+  }
+
+  protected start() {
+    return [
+      this.connection.withChannel(this.name, this.options, (channel) =>
+        channel.subscribe<T>(this.eventType, (payload, meta) => {
+          this.data = payload;
+          this.position = channel.position;
+          this.onMessage?.(payload, meta);
+          this.changed();
+        })),
+    ];
+  }
+
+  protected derive(c: ConnectionSnapshot, previous: ChannelSnapshot<T> | null) {
+    if (previous && previous.data === this.data && previous.position === this.position &&
+        previous.connectionState === c.connectionState) {
+      return previous;
+    }
+    return Object.freeze({ data: this.data, connectionState: c.connectionState, position: this.position });
   }
 }
 

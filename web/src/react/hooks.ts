@@ -5,7 +5,10 @@
 import { useInsertionEffect, useMemo, useRef, useSyncExternalStore } from 'react';
 
 import { type ConnectionConfigs, connectionKey } from '../connection-pool.js';
+import type { ChannelMeta, ChannelOptions } from '../channel.js';
 import {
+  ChannelStore,
+  type ChannelSnapshot,
   ConnectionStore,
   type DeliveryOptions,
   FeedStore,
@@ -18,7 +21,7 @@ import {
   sseData,
 } from '../connection-store.js';
 import type { SSEConfig, SSEEvent, ServerSentEventsManager } from '../sse-manager.js';
-import type { WebSocketConfig, WebSocketManager, WebSocketMessage } from '../websocket-manager.js';
+import type { AckOptions, WebSocketConfig, WebSocketManager, WebSocketMessage } from '../websocket-manager.js';
 import { usePool } from './context.js';
 
 /** Per-hook options (not part of the connection config). */
@@ -32,6 +35,9 @@ export interface HookOptions {
 export interface UseWebSocketReturn<T = unknown> {
   /** Sends now when open (true), else queues it (false). */
   sendMessage: <P>(message: WebSocketMessage<P>) => boolean;
+  /** Resolves with the server's reply once it acknowledged the message (realtime.v1); see
+   * WebSocketManager.sendWithAck. */
+  sendWithAck: <R = unknown, P = unknown>(message: WebSocketMessage<P>, options?: AckOptions) => Promise<R>;
   subscribe: <P = unknown>(type: string, callback: (data: P) => void) => () => void;
   connectionState: HookConnectionState;
   lastMessage: WebSocketMessage<T> | null;
@@ -87,6 +93,7 @@ export function useWebSocket<T = unknown>(
   const snap = useStore(store);
   return useMemo(() => ({
     sendMessage: store.send,
+    sendWithAck: store.sendWithAck,
     subscribe: store.listen,
     connectionState: snap.connectionState,
     lastMessage: snap.lastMessage as WebSocketMessage<T> | null,
@@ -104,6 +111,27 @@ export function useWebSocketSubscription<T>(
   const store = useMemo(
     () => new SubscriptionStore<T, 'ws'>(connection, eventType, (d) => onMessageRef.current?.(d)),
     [connection, eventType, onMessageRef]);
+  return useStore(store);
+}
+
+/**
+ * The last payload of `type` on a channel of a realtime.v1 server (the connection needs
+ * `realtimeProtocol: true`), its position and the connection state. The channel resumes without
+ * gaps across reconnects; `options.since` resumes after a saved position.
+ */
+export function useChannel<T = unknown>(
+  config: WebSocketConfig, channel: string, type: string,
+  onMessage?: (data: T, meta: ChannelMeta) => void, options: HookOptions & ChannelOptions = {},
+): ChannelSnapshot<T> {
+  const connection = useConnectionStore('ws', config, options);
+  const onMessageRef = useLatest(onMessage);
+  const since = options.since;
+  const store = useMemo(
+    () => new ChannelStore<T>(connection, channel, type, { since },
+      (d, meta) => onMessageRef.current?.(d, meta)),
+    // A saved position is read when the channel is joined; a later one changes nothing.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [connection, channel, type, onMessageRef]);
   return useStore(store);
 }
 

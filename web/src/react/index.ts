@@ -1,5 +1,6 @@
 // realtime-wasm/react: the seed's hooks and provider. React is a peer dependency.
 export {
+  useChannel,
   useLiveDataFeed,
   useOptimizedRealtime,
   useServerSentEvents,
@@ -12,7 +13,10 @@ export type { WebSocketConfig, WebSocketMessage } from '../websocket-manager.js'
 export { RealtimeProvider, useConnectionState, useRealtimeContext } from './context.js';
 export type { RealtimeContextValue, RealtimeProviderProps } from './context.js';
 export type { BatchingConfig } from '../message-batcher.js';
+export type { ChannelMeta, ChannelOptions, ChannelPosition } from '../channel.js';
+export type { AckOptions } from '../websocket-manager.js';
 export type {
+  ChannelSnapshot,
   FeedSnapshot,
   HookConnectionState,
   OptimizedRealtimeConfig,
