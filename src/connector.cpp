@@ -13,6 +13,7 @@ const std::string& Connector::url() const {
 }
 
 void Connector::start() {
+  suspended_ = false;
   backoff_.reset();
   url_index_ = 0;
   if (paused()) {
@@ -110,6 +111,27 @@ bool Connector::on_timer(ConnectorTimer timer) {
       return phase_ == Phase::kAttempting || phase_ == Phase::kResolving;
   }
   return false;
+}
+
+Connector::Lifecycle Connector::on_lifecycle(LifecycleEvent event, bool active) {
+  switch (event) {
+    case LifecycleEvent::kOnline: set_online(true); return Lifecycle::kProbe;
+    // A connection that died with the network is noticed within a heartbeat.
+    case LifecycleEvent::kOffline: set_online(false); return Lifecycle::kProbe;
+    case LifecycleEvent::kVisible: set_visible(true); return Lifecycle::kProbe;
+    case LifecycleEvent::kHidden: set_visible(false); return Lifecycle::kNothing;
+    case LifecycleEvent::kFreeze: return Lifecycle::kNothing;
+    case LifecycleEvent::kResume: resumed(); return Lifecycle::kProbe;
+    case LifecycleEvent::kPageHide:
+      if (!active) return Lifecycle::kNothing;  // a disconnected manager stays disconnected
+      suspended_ = true;
+      return Lifecycle::kSuspend;
+    case LifecycleEvent::kPageShow:
+      if (!suspended_) return Lifecycle::kNothing;
+      suspended_ = false;
+      return Lifecycle::kReconnect;
+  }
+  return Lifecycle::kNothing;
 }
 
 void Connector::set_online(bool online) {

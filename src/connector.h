@@ -110,6 +110,16 @@ class Connector {
   bool on_timer(ConnectorTimer timer);
 
   // ---- the browser's lifecycle ----
+  // What a session does about a lifecycle event beyond what the Connector itself did.
+  enum class Lifecycle : std::uint8_t {
+    kNothing,
+    kProbe,      // check an open connection now (a heartbeat ping)
+    kSuspend,    // close cleanly for the back/forward cache (`active`: the session is not closed)
+    kReconnect,  // back from the back/forward cache: connect again
+  };
+  // Applies `event` (offline/online, visibility, resume) and says what the session must do.
+  // `active`: the session is connecting, open or reconnecting (not closed, not closing).
+  Lifecycle on_lifecycle(LifecycleEvent event, bool active);
   void set_online(bool online);
   void set_visible(bool visible);
   // A freeze ended, or the page's timers were stalled: try now if reconnecting, and reconnect
@@ -146,6 +156,7 @@ class Connector {
   double resumed_at_ = -1e300;
   bool online_ = true;
   bool visible_ = true;
+  bool suspended_ = false;  // closed for the back/forward cache: pageshow reconnects
 };
 
 }  // namespace realtime

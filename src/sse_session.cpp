@@ -55,7 +55,6 @@ void SseSession::set_state(WsState s) {
 void SseSession::connect() {
   if (state_ != WsState::kClosed) return;
   ever_opened_ = false;
-  suspended_ = false;
   set_state(WsState::kConnecting);
   connector_.start();
 }
@@ -200,22 +199,11 @@ void SseSession::on_timer(ConnectorTimer timer) {
 }
 
 void SseSession::on_lifecycle(LifecycleEvent event) {
-  switch (event) {
-    case LifecycleEvent::kOnline: return connector_.set_online(true);
-    case LifecycleEvent::kOffline: return connector_.set_online(false);
-    case LifecycleEvent::kVisible: return connector_.set_visible(true);
-    case LifecycleEvent::kHidden: return connector_.set_visible(false);
-    case LifecycleEvent::kFreeze: return;
-    case LifecycleEvent::kResume: return connector_.resumed();
-    case LifecycleEvent::kPageHide:
-      if (state_ == WsState::kClosed) return;
-      disconnect();
-      suspended_ = true;
-      return;
-    case LifecycleEvent::kPageShow:
-      if (!suspended_) return;
-      suspended_ = false;
-      return connect();
+  switch (connector_.on_lifecycle(event, state_ != WsState::kClosed)) {
+    case Connector::Lifecycle::kNothing:
+    case Connector::Lifecycle::kProbe: return;  // no heartbeat on a stream
+    case Connector::Lifecycle::kSuspend: return disconnect();
+    case Connector::Lifecycle::kReconnect: return connect();
   }
 }
 

@@ -106,7 +106,6 @@ class SseSession final : private SseSink, private ConnectorHost {
   WsState state_ = WsState::kClosed;
   std::uint32_t stream_ = 0;
   bool ever_opened_ = false;
-  bool suspended_ = false;  // closed for the back/forward cache: pageshow reconnects
   std::uint32_t reconnects_ = 0;
   std::uint64_t events_ = 0;
   std::uint64_t events_since_open_ = 0;  // a stream that delivered events served (connector.h)

@@ -90,7 +90,6 @@ RT_COLD void WsSession::connect() {
   drop_socket();  // a socket still closing from an earlier disconnect() is abandoned
   host_.cancel_timer(WsTimer::kCloseTimeout);
   ever_opened_ = false;
-  suspended_ = false;
   auth_retries_left_ = config_.auth.retries;
   set_state(WsState::kConnecting);
   connector_.start();
@@ -430,24 +429,13 @@ RT_COLD void WsSession::probe() {
 }
 
 RT_COLD void WsSession::on_lifecycle(LifecycleEvent event) {
-  switch (event) {
-    case LifecycleEvent::kOnline: connector_.set_online(true); return probe();
-    case LifecycleEvent::kOffline:
-      connector_.set_online(false);
-      return probe();  // a connection that died with the network is noticed within a heartbeat
-    case LifecycleEvent::kVisible: connector_.set_visible(true); return probe();
-    case LifecycleEvent::kHidden: return connector_.set_visible(false);
-    case LifecycleEvent::kFreeze: return;
-    case LifecycleEvent::kResume: connector_.resumed(); return probe();
-    case LifecycleEvent::kPageHide:
-      if (state_ == WsState::kClosed || state_ == WsState::kClosing) return;
-      disconnect(1001, "page entered the back/forward cache");
-      suspended_ = true;
-      return;
-    case LifecycleEvent::kPageShow:
-      if (!suspended_) return;
-      suspended_ = false;
-      return connect();
+  bool active = state_ != WsState::kClosed && state_ != WsState::kClosing;
+  switch (connector_.on_lifecycle(event, active)) {
+    case Connector::Lifecycle::kNothing: return;
+    case Connector::Lifecycle::kProbe: return probe();
+    case Connector::Lifecycle::kSuspend:
+      return disconnect(1001, "page entered the back/forward cache");
+    case Connector::Lifecycle::kReconnect: return connect();
   }
 }
 

@@ -202,7 +202,6 @@ class WsSession final : private ConnectorHost {
   WsState state_ = WsState::kClosed;
   std::uint32_t socket_ = 0;
   bool ever_opened_ = false;
-  bool suspended_ = false;         // closed for the back/forward cache: pageshow reconnects
   bool frame_since_tick_ = false;  // a frame arrived since the last heartbeat tick
   double opened_at_ = 0;
   std::uint32_t auth_retries_left_ = 0;
