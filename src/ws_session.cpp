@@ -174,6 +174,7 @@ RT_COLD std::string WsSession::send_with_ack(const OutgoingEnvelope& message, do
   }
   OutgoingEnvelope m = message;
   std::string id = m.id.empty() ? uuid_v4([this] { return random(); }) : std::string(m.id);
+  if (acks_.contains(id)) return id;  // already pending: one message, settled once for both
   m.id = id;
   m.ack = true;
   double now = host_.now_ms();

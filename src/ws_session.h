@@ -123,9 +123,10 @@ class WsSession final : private ConnectorHost {
   // Encodes and sends, or queues while not open. Returns true when sent now.
   bool send(const OutgoingEnvelope& message);
   // An acknowledged send (realtime.v1): kept, and re-sent after every reconnect with the same
-  // id, until on_ack settles it. Returns the id (generated when message.id is empty), or an
-  // empty string when it was refused at once: `*error` says why (kAckStoreFull, with a drop
-  // event, or kProtocolUnsupported when the open connection does not speak realtime.v1).
+  // id, until on_ack settles it (a second send of an id still pending is the same message). Returns
+  // the id (generated when message.id is empty), or an empty string when it was refused at once:
+  // `*error` says why (kAckStoreFull, with a drop event, or kProtocolUnsupported when the open
+  // connection does not speak realtime.v1).
   std::string send_with_ack(const OutgoingEnvelope& message, double timeout_ms, Errc* error);
   // Withdraws a pending acknowledged send (its caller gave up: AbortSignal): not re-sent.
   bool withdraw_ack(std::string_view id);

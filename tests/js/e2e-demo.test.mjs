@@ -66,6 +66,8 @@ describe('demo app in headless Chromium', () => {
     await bob.page.getByText('ada is typing...').waitFor();
     await ada.page.getByRole('button', { name: 'Send' }).click();
     await bubble(bob.page, 'hello bob').waitFor();
+    // The sender's copy: sending…, then delivered ✓ once the server acknowledged it.
+    await bubble(ada.page, 'hello bob').getByText('delivered ✓').waitFor();
     await bob.page.getByPlaceholder('Type a message...').fill('hi ada');
     await bob.page.getByRole('button', { name: 'Send' }).click();
     await bubble(ada.page, 'hi ada').waitFor();
@@ -81,6 +83,14 @@ describe('demo app in headless Chromium', () => {
     await bob.page.getByPlaceholder('Type a message...').fill(pixel);
     await bob.page.getByRole('button', { name: 'Send' }).click();
     await ada.page.getByAltText('Shared image').waitFor();
+    // A message the server refuses (over 2000 characters): failed, with a retry button.
+    const tooLong = `too long ${'x'.repeat(2000)}`;
+    await ada.page.getByPlaceholder('Type a message...').fill(tooLong);
+    await ada.page.getByRole('button', { name: 'Send' }).click();
+    const refused = ada.page.locator('[data-testid="pending-message"]', { hasText: 'too long' });
+    await refused.getByText('failed').waitFor();
+    await refused.getByRole('button', { name: 'Retry' }).waitFor();
+    assert.equal(await bubble(bob.page, 'too long').count(), 0);
     await ada.page.screenshot({ path: join(artifacts, 'chat.png') });
 
     // Kill the server; both go offline.
@@ -97,7 +107,8 @@ describe('demo app in headless Chromium', () => {
     await ada.page.locator('.status-connected').waitFor({ timeout: 20_000 });
     await bob.page.locator('.status-connected').waitFor({ timeout: 20_000 });
     await bubble(bob.page, 'sent while offline').waitFor({ timeout: 20_000 });
-    await ada.page.locator('[data-testid="pending-message"]').waitFor({ state: 'detached' });
+    await ada.page.locator('[data-testid="pending-message"]', { hasText: 'sent while offline' }).waitFor({ state: 'detached' });
+    await bubble(ada.page, 'sent while offline').getByText('delivered ✓').waitFor();
     assert.equal(await bubble(bob.page, 'sent while offline').count(), 1);
     assert.equal(await bubble(ada.page, 'sent while offline').count(), 1);
     assert.deepEqual([...ada.problems, ...bob.problems], []);

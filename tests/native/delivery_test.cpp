@@ -182,6 +182,17 @@ TEST_F(DeliveryTest, AFullStoreRefusesWithADrop) {
   EXPECT_EQ(host.drops[0].first, DropReason::kAckStoreFull);
 }
 
+TEST_F(DeliveryTest, ASecondSendOfAPendingIdIsTheSameMessage) {
+  start();
+  open();
+  EXPECT_EQ(ack({.type = "m", .id = "m-1"}), "m-1");
+  EXPECT_EQ(ack({.type = "m", .id = "m-1"}), "m-1");
+  EXPECT_EQ(sent().size(), 1u);
+  EXPECT_EQ(session->stats().acks_pending, 1u);
+  receive(R"({"type":"rt:ack","payload":{"id":"m-1"}})");
+  EXPECT_EQ(host.acks.size(), 1u);  // the host settles every caller of that id
+}
+
 TEST_F(DeliveryTest, AWithdrawnSendIsNotResent) {
   start();
   std::string id = ack({.type = "m"});

@@ -126,6 +126,10 @@ export interface RealtimeServerOptions<Identity = unknown> {
   store?: Store;
   /** Runs once per message id; its return value (JSON) is the ack's reply. */
   onMessage?: (message: InboundMessage, client: Client<Identity>) => unknown;
+  /** A connection was accepted (after authorize): e.g. presence. */
+  onConnection?: (client: Client<Identity>) => void;
+  /** A connection closed. */
+  onClose?: (client: Client<Identity>) => void;
   authorize?: Authorize<Identity>;
   limits?: Partial<Limits>;
   /** Where handler failures of unacknowledged messages are reported. Default console.error. */

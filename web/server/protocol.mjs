@@ -190,6 +190,11 @@ export function serveConnection(ws, request, identity, ctx) {
   ws.on('close', () => {
     for (const entry of channels.values()) entry.feed?.close();
     channels.clear();
+    try {
+      ctx.onClose?.(client);
+    } catch (err) {
+      ctx.log?.('onClose failed', err);
+    }
   });
   ws.on('error', () => {}); // 'close' follows
   return client;

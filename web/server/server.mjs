@@ -22,10 +22,13 @@ const offered = (request) =>
 
 /** @type {import('./index.d.ts').createRealtimeServer} */
 export async function createRealtimeServer(options = {}) {
-  const { port, host, path = '/realtime', onMessage, authorize, log } = options;
+  const { port, host, path = '/realtime', onMessage, onConnection, onClose, authorize, log } = options;
   const store = options.store ?? memoryStore();
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
-  const ctx = { store, onMessage, authorize, limits, log: log ?? ((...a) => console.error('realtime-wasm/server:', ...a)) };
+  const ctx = {
+    store, onMessage, onClose, authorize, limits,
+    log: log ?? ((...a) => console.error('realtime-wasm/server:', ...a)),
+  };
   const owned = !options.server;
   const server =
     options.server ??
@@ -56,7 +59,12 @@ export async function createRealtimeServer(options = {}) {
         ws.close(verdict.forbidden ? 4403 : 4401, verdict.forbidden ? 'forbidden' : 'unauthorized');
         return;
       }
-      serveConnection(ws, request, verdict.identity, ctx);
+      const client = serveConnection(ws, request, verdict.identity, ctx);
+      try {
+        onConnection?.(client);
+      } catch (err) {
+        ctx.log('onConnection failed', err);
+      }
     });
   };
   server.on('upgrade', onUpgrade);

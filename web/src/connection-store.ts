@@ -82,6 +82,10 @@ function asRealtimeError(err: unknown): RealtimeError {
 type Inbound = { type: string; payload: unknown; at: number } | { error: RealtimeError };
 type Callback = (value: never) => void;
 
+// The users of each channel of each shared connection (hooks in any number of stores): a
+// channel is left when its last user is gone.
+const channelUsers = new WeakMap<WebSocketManager, Map<string, number>>();
+
 export class ConnectionStore<K extends ConnectionType = ConnectionType> {
   readonly key: string;
   private readonly pool: RealtimeConnectionPool;
@@ -99,8 +103,6 @@ export class ConnectionStore<K extends ConnectionType = ConnectionType> {
   private readonly delivery: DeliveryOptions;
   // Waiting for the connection (before the pool reference is taken): run on attach.
   private whenAttached: Array<(connection: WebSocketManager) => void> = [];
-  // Channel users: a channel is left when its last user is gone.
-  private readonly channelUsers = new Map<string, number>();
 
   constructor(
     readonly type: K,
@@ -184,11 +186,16 @@ export class ConnectionStore<K extends ConnectionType = ConnectionType> {
    */
   withChannel(name: string, options: ChannelOptions, bind: (channel: Channel) => () => void): () => void {
     if (this.type !== 'ws') throw new TypeError('channels need a WebSocket connection');
-    this.channelUsers.set(name, (this.channelUsers.get(name) ?? 0) + 1);
     let unbind: (() => void) | null = null;
+    let joined: WebSocketManager | null = null;
     let done = false;
     const run = (c: WebSocketManager) => {
-      if (!done) unbind = bind(c.channel(name, options));
+      if (done) return;
+      joined = c;
+      const users = channelUsers.get(c) ?? new Map<string, number>();
+      channelUsers.set(c, users);
+      users.set(name, (users.get(name) ?? 0) + 1);
+      unbind = bind(c.channel(name, options));
     };
     if (this.lease) run(this.lease.connection as WebSocketManager);
     else this.whenAttached.push(run);
@@ -196,10 +203,12 @@ export class ConnectionStore<K extends ConnectionType = ConnectionType> {
       if (done) return;
       done = true;
       unbind?.();
-      const users = (this.channelUsers.get(name) ?? 1) - 1;
-      if (users > 0) return void this.channelUsers.set(name, users);
-      this.channelUsers.delete(name);
-      if (this.lease) (this.lease.connection as WebSocketManager).channel(name).leave();
+      const users = joined && channelUsers.get(joined);
+      if (!joined || !users) return;
+      const left = (users.get(name) ?? 1) - 1;
+      if (left > 0) return void users.set(name, left);
+      users.delete(name);
+      joined.channel(name).leave();
     };
   }
 

@@ -164,7 +164,7 @@ export class WebSocketManager extends NativeManager<RawWsClient, ManagerEvents> 
   private outPending = 0;
   private inChain: Promise<void> = Promise.resolve();
   private inPending = 0;
-  private readonly acks = new Map<string, PendingAck>();
+  private readonly acks = new Map<string, PendingAck[]>();  // by id: a re-send of a pending id joins it
   private readonly channels = new Map<string, Channel>();
   private readonly channelIds = new Map<number, Channel>();
 
@@ -291,11 +291,18 @@ export class WebSocketManager extends NativeManager<RawWsClient, ManagerEvents> 
     return new Promise<R>((resolve, reject) => {
       let sentId: string | null = null;
       const onAbort = () => {
-        if (sentId === null || this.acks.delete(sentId)) {
-          if (sentId !== null) this.client?.withdrawAck(sentId);
+        if (sentId === null) {
           sentId = '';
-          reject(aborted());
+          return reject(aborted());
         }
+        const waiting = this.acks.get(sentId);
+        if (!waiting?.includes(settle)) return;
+        waiting.splice(waiting.indexOf(settle), 1);
+        if (waiting.length === 0) {
+          this.acks.delete(sentId);
+          this.client?.withdrawAck(sentId);
+        }
+        reject(aborted());
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       const settle = {
@@ -316,7 +323,9 @@ export class WebSocketManager extends NativeManager<RawWsClient, ManagerEvents> 
             const r = c.sendWithAck(message.type, payload, id, timestamp, timeout);
             if (typeof r === 'number') return settle.reject(this.makeError(r, `'${message.type}' was not sent`));
             sentId = r;
-            this.acks.set(r, settle);
+            const waiting = this.acks.get(r);
+            if (waiting) waiting.push(settle);
+            else this.acks.set(r, [settle]);
           });
         },
         (err: unknown) => settle.reject(asRealtimeError(err, 'encode_failed', `a '${message.type}' message could not be encoded; not sent`)),
@@ -350,7 +359,7 @@ export class WebSocketManager extends NativeManager<RawWsClient, ManagerEvents> 
 
   override dispose(): void {
     super.dispose();
-    const pending = [...this.acks.values()];
+    const pending = [...this.acks.values()].flat();
     this.acks.clear();
     for (const p of pending) p.reject(new RealtimeError('disposed', 'manager was disposed'));
   }
@@ -395,11 +404,13 @@ export class WebSocketManager extends NativeManager<RawWsClient, ManagerEvents> 
       drop: (reason: number, count: number) =>
         this.events.emit('drop', { reason: dropReasonName(reason), count }),
       ack: (id: string, code: number, detail: string) => {
-        const pending = this.acks.get(id);
-        if (!pending) return;
+        const waiting = this.acks.get(id);
+        if (!waiting) return;
         this.acks.delete(id);
-        if (code === 0) pending.resolve(JSON.parse(detail));
-        else pending.reject(this.makeError(code, detail));
+        for (const pending of waiting) {
+          if (code === 0) pending.resolve(JSON.parse(detail));
+          else pending.reject(this.makeError(code, detail));
+        }
       },
       publication: (channelId: number, type: string, payload: string, id: string, offset: number, timestamp: number) =>
         this.channelIds.get(channelId)?.deliver(type, payload, id, offset, timestamp),

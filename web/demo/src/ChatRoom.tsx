@@ -1,10 +1,9 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { useWebSocket } from 'realtime-wasm/react';
-import { chatConfig } from './urls';
+import { useChannel, useWebSocket } from 'realtime-wasm/react';
+import { chatConfig, roomChannel } from './urls';
 
 interface ChatMessage {
   id: string;
-  clientId?: string;
   content: string;
   author: { id: string; name: string; avatar: string };
   timestamp: number;
@@ -17,34 +16,50 @@ interface Notice {
   text: string;
 }
 
-type Line = { kind: 'message'; message: ChatMessage; pending: boolean } | { kind: 'notice'; notice: Notice };
+/** A message of mine: sending… until the server acknowledged it, then delivered ✓; failed
+ * (with a retry button) when the acknowledged send was rejected. */
+type Delivery = 'sending' | 'delivered' | 'failed';
+interface Outgoing {
+  message: ChatMessage;
+  status: Delivery;
+  error?: string;
+}
+
+type Line =
+  | { kind: 'message'; message: ChatMessage; pending: boolean; outgoing?: Outgoing }
+  | { kind: 'notice'; notice: Notice };
+
+// The room's history is the channel's replay: from the oldest publication the server keeps.
+const FROM_THE_START = { since: { epoch: '', offset: 0 } };
 
 const newId = () => (globalThis.crypto?.randomUUID?.() ?? `${Date.now()}-${Math.random()}`);
 const IMAGE_URL = /^(https:\/\/\S+\.(png|jpe?g|gif|webp|svg)|data:image\/\S+)$/i;
 
 export function ChatRoom({ roomId, userName }: { roomId: string; userName: string }) {
   const [messages, setMessages] = useState<ChatMessage[]>([]);
-  const [pending, setPending] = useState<ChatMessage[]>([]);
+  const [outgoing, setOutgoing] = useState<Outgoing[]>([]);
   const [notices, setNotices] = useState<(Notice & { after: number })[]>([]);
   const [typing, setTyping] = useState<string[]>([]);
   const [present, setPresent] = useState<string[]>([]);
   const [currentMessage, setCurrentMessage] = useState('');
   const messagesEndRef = useRef<HTMLDivElement>(null);
   const config = useMemo(() => chatConfig(roomId, userName), [roomId, userName]);
-  const { sendMessage, subscribe, isConnected, connectionState } = useWebSocket(config);
+  const { sendMessage, sendWithAck, subscribe, isConnected, connectionState } = useWebSocket(config);
+  const channel = roomChannel(roomId);
+
+  // The room: every message once, in order, across reconnects (a server restart with the memory
+  // store starts a new history: the channel reports a gap and goes on).
+  useChannel<ChatMessage>(config, channel, 'message', (message) => {
+    setMessages((prev) => (prev.some((m) => m.id === message.id) ? prev : [...prev, message]));
+    setTyping((prev) => prev.filter((n) => n !== message.author.name));
+  }, FROM_THE_START);
+  useChannel<ChatMessage>(config, channel, 'message_edited', (edited) =>
+    setMessages((prev) => prev.map((m) => (m.id === edited.id ? edited : m))), FROM_THE_START);
 
   useEffect(() => {
     const notice = (text: string) =>
       setNotices((prev) => [...prev.slice(-20), { id: newId(), text, after: Date.now() }]);
     const unsubscribers = [
-      subscribe('message_history', (history: ChatMessage[]) => setMessages(history)),
-      subscribe('message', (message: ChatMessage) => {
-        setMessages((prev) => (prev.some((m) => m.id === message.id) ? prev : [...prev, message]));
-        if (message.clientId) setPending((prev) => prev.filter((p) => p.clientId !== message.clientId));
-        setTyping((prev) => prev.filter((n) => n !== message.author.name));
-      }),
-      subscribe('message_edited', (edited: ChatMessage) =>
-        setMessages((prev) => prev.map((m) => (m.id === edited.id ? edited : m)))),
       subscribe('typing_start', ({ userName: who }: { userName: string }) =>
         setTyping((prev) => (prev.includes(who) ? prev : [...prev, who]))),
       subscribe('typing_stop', ({ userName: who }: { userName: string }) =>
@@ -66,7 +81,7 @@ export function ChatRoom({ roomId, userName }: { roomId: string; userName: strin
 
   useEffect(() => {
     messagesEndRef.current?.scrollIntoView?.({ behavior: 'smooth' });
-  }, [messages, pending, typing]);
+  }, [messages, outgoing, typing]);
 
   // Typing indicators: start on input, stop after 1 s of quiet.
   const typingTimeoutRef = useRef<ReturnType<typeof setTimeout>>();
@@ -84,27 +99,42 @@ export function ChatRoom({ roomId, userName }: { roomId: string; userName: strin
   }, [isConnected, sendMessage, stopTyping]);
   useEffect(() => () => clearTimeout(typingTimeoutRef.current), []);
 
-  // Sending works offline too: the runtime queues the message and delivers it after the
-  // reconnect; it shows as pending until the server echoes it back (matched by clientId).
+  // An acknowledged send: kept by the runtime and re-sent after every reconnect (offline too)
+  // until the server acknowledges it; the server handles each message id once. A retry re-sends
+  // the same id, so it can never post the message twice.
+  const deliver = useCallback((message: ChatMessage) => {
+    const mark = (status: Delivery, error?: string) =>
+      setOutgoing((prev) => prev.map((o) => (o.message.id === message.id ? { ...o, status, error } : o)));
+    mark('sending');
+    sendWithAck({ type: 'send_message', id: message.id, payload: { content: message.content, type: message.type } },
+      { timeout: 30_000 })
+      .then(() => mark('delivered'), (err: { message?: string }) => mark('failed', err.message));
+  }, [sendWithAck]);
+
   const handleSendMessage = (e: React.FormEvent) => {
     e.preventDefault();
     const content = currentMessage.trim();
     if (!content) return;
-    const clientId = newId();
-    const type = IMAGE_URL.test(content) ? 'image' : 'text';
-    setPending((prev) => [...prev, {
-      id: clientId, clientId, content, type, timestamp: Date.now(),
+    const message: ChatMessage = {
+      id: newId(), content, type: IMAGE_URL.test(content) ? 'image' : 'text', timestamp: Date.now(),
       author: { id: userName, name: userName, avatar: '' },
-    }]);
-    sendMessage({ type: 'send_message', payload: { content, type, clientId } });
+    };
+    setOutgoing((prev) => [...prev.slice(-50), { message, status: 'sending' }]);
+    deliver(message);
     setCurrentMessage('');
     stopTyping();
   };
 
+  const delivered = new Set(messages.map((m) => m.id));
+  const mine = new Map(outgoing.map((o) => [o.message.id, o]));
   const lines: Line[] = [
-    ...messages.map((message) => ({ kind: 'message' as const, message, pending: false, at: message.timestamp })),
+    ...messages.map((message) => ({
+      kind: 'message' as const, message, pending: false, outgoing: mine.get(message.id), at: message.timestamp,
+    })),
     ...notices.map((notice) => ({ kind: 'notice' as const, notice, at: notice.after })),
-    ...pending.map((message) => ({ kind: 'message' as const, message, pending: true, at: Number.MAX_SAFE_INTEGER })),
+    ...outgoing.filter((o) => !delivered.has(o.message.id)).map((o) => ({
+      kind: 'message' as const, message: o.message, pending: true, outgoing: o, at: Number.MAX_SAFE_INTEGER,
+    })),
   ].sort((a, b) => a.at - b.at);
 
   const others = typing.filter((n) => n !== userName);
@@ -130,8 +160,13 @@ export function ChatRoom({ roomId, userName }: { roomId: string; userName: strin
               key={line.message.id}
               message={line.message}
               pending={line.pending}
+              delivery={line.outgoing?.status}
+              error={line.outgoing?.error}
               mine={line.message.author.name === userName}
-              onEdit={(content) => sendMessage({ type: 'edit_message', payload: { id: line.message.id, content } })}
+              onRetry={() => deliver(line.message)}
+              onEdit={(content) => {
+                sendWithAck({ type: 'edit_message', payload: { id: line.message.id, content } }).catch(() => {});
+              }}
             />
           ),
         )}
@@ -158,13 +193,14 @@ export function ChatRoom({ roomId, userName }: { roomId: string; userName: strin
           Send
         </button>
       </form>
-      {!isConnected && <div className="offline-hint">Offline: messages you send are queued and delivered when the connection is back.</div>}
+      {!isConnected && <div className="offline-hint">Offline: messages you send are kept and delivered, once, when the connection is back.</div>}
     </div>
   );
 }
 
-function ChatMessageView({ message, pending, mine, onEdit }: {
-  message: ChatMessage; pending: boolean; mine: boolean; onEdit: (content: string) => void;
+function ChatMessageView({ message, pending, delivery, error, mine, onEdit, onRetry }: {
+  message: ChatMessage; pending: boolean; delivery?: Delivery; error?: string; mine: boolean;
+  onEdit: (content: string) => void; onRetry: () => void;
 }) {
   const [showTimestamp, setShowTimestamp] = useState(false);
   const [draft, setDraft] = useState<string | null>(null);
@@ -197,7 +233,14 @@ function ChatMessageView({ message, pending, mine, onEdit }: {
       <div className="message-content">
         {message.type === 'image' ? <img src={message.content} alt="Shared image" /> : message.content}
         {message.edited && <span className="edited-indicator">(edited)</span>}
-        {pending && <span className="pending-indicator">sending…</span>}
+        {delivery === 'sending' && <span className="pending-indicator">sending…</span>}
+        {delivery === 'delivered' && <span className="delivered-indicator">delivered ✓</span>}
+        {delivery === 'failed' && (
+          <span className="failed-indicator" title={error}>
+            failed{' '}
+            <button type="button" onClick={(e) => { e.stopPropagation(); onRetry(); }}>Retry</button>
+          </span>
+        )}
         {mine && !pending && message.type === 'text' && (
           <button className="edit-button" type="button" aria-label="Edit"
             onClick={(e) => { e.stopPropagation(); setDraft(message.content); }}>✎</button>

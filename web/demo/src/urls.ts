@@ -1,9 +1,10 @@
 // The demo server serves the app, the chat WebSocket and the SSE stream from one origin.
 export const chatUrl = (roomId: string, userName: string) => {
   const proto = window.location.protocol === 'https:' ? 'wss' : 'ws';
-  const q = new URLSearchParams({ name: userName, user: userName });
-  return `${proto}://${window.location.host}/chat/${encodeURIComponent(roomId)}?${q}`;
+  const q = new URLSearchParams({ room: roomId, name: userName, user: userName });
+  return `${proto}://${window.location.host}/realtime?${q}`;
 };
+export const roomChannel = (roomId: string) => `room:${roomId}`;
 export const dashboardUrl = () => `${window.location.origin}/api/dashboard/stream`;
 
 // The fetch transport: the stream's bytes go through the runtime's C++ parser (every event is
@@ -13,6 +14,7 @@ export const dashboardConfig = () =>
 
 export const chatConfig = (roomId: string, userName: string) => ({
   url: chatUrl(roomId, userName),
+  realtimeProtocol: true,  // the demo server speaks realtime.v1: acknowledged sends, channels
   reconnectAttempts: 20,
   reconnectInterval: 500,
   maxReconnectInterval: 4000,
