@@ -223,6 +223,45 @@ describe('RealtimeEventBus (was tests/native/event_bus_test.cpp)', () => {
     assert.deepEqual(delivered, ['s1']);
   });
 
+  // publish() listed the subscribers of the moment (a copy): who subscribes during a delivery
+  // gets the next event, not the current one; who unsubscribes itself does not make the next
+  // subscriber miss it.
+  test('the subscribers of an event are those of the moment it was published', () => {
+    const bus = new RealtimeEventBus();
+    bus.createChannel('c', 0);
+    const log = [];
+    let offSelf;
+    offSelf = bus.subscribe('c', (e) => {
+      log.push(`self:${e.payload}`);
+      offSelf();
+    });
+    bus.subscribe('c', (e) => {
+      log.push(`adder:${e.payload}`);
+      if (e.payload === 1) bus.subscribe('c', (e2) => log.push(`late:${e2.payload}`));
+    });
+    bus.subscribe('c', (e) => log.push(`last:${e.payload}`));
+    bus.publish('c', ev(1));
+    bus.publish('c', ev(2));
+    assert.deepEqual(log, ['self:1', 'adder:1', 'last:1', 'adder:2', 'last:2', 'late:2']);
+  });
+
+  // The replay list is taken at subscribe; an event that leaves the history while the replay
+  // runs (a replayed callback publishes) is skipped, as the handles freed by the native bus were.
+  test('a replay skips events evicted while it runs', () => {
+    const bus = new RealtimeEventBus();
+    bus.createChannel('c', 3);
+    for (const p of ['a', 'b', 'c']) bus.publish('c', ev(p));
+    const seen = [];
+    bus.subscribe('c', (e) => {
+      seen.push(e.payload);
+      if (e.payload === 'a') {
+        bus.publish('c', ev('d'));  // evicts a
+        bus.publish('c', ev('e'));  // evicts b, not replayed yet
+      }
+    });
+    assert.deepEqual(seen, ['a', 'd', 'e', 'c']);
+  });
+
   // What the bus keeps is exactly what the histories hold, at every step: evicted by the bound,
   // trimmed, or gone with a removed channel, an event is let go, and never before.
   test('stream: the events kept are always exactly the histories', () => {
