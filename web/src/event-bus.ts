@@ -1,9 +1,14 @@
-// RealtimeEventBus: the seed's API ("Real-time Architecture Patterns") over the native bookkeeping
-// in src/event_bus.h (`_EventBus`): channels, bounded histories, subscription ids, replay, UUIDs.
-// The values stay here: each published event is kept under a payload handle for as long as C++
-// keeps that handle in a channel's history, and the callbacks are kept by subscription id.
+// RealtimeEventBus: the seed's API ("Real-time Architecture Patterns"): named channels with a
+// bounded history, subscriptions, replay of recent events to a new subscriber, UUID v4 ids.
+// Plain TypeScript: it holds no I/O, and in C++ every publish crossed embind with four strings
+// and cost the module 5 kB gzip whether an app used the bus or not (docs/size.md, "placement").
+//
+// Fixes over the seed (kept from the C++ version): subscribe and publish on an unknown channel
+// throw `unknown_channel` (the seed threw on one and silently dropped the other); every subscribe
+// is its own subscription, so one callback on two channels (or twice on one) unsubscribes
+// independently; re-creating a channel keeps its subscribers and history (trimmed to the new
+// bound) instead of replacing them; a bad maxHistory is rejected.
 import { RealtimeError, safeCall } from './errors.js';
-import { NativeOwner } from './native-owner.js';
 
 export interface RealtimeEvent<P = unknown> {
   /** UUID v4. */
@@ -18,25 +23,17 @@ export interface RealtimeEvent<P = unknown> {
 
 export type PublishedEvent<P = unknown> = Omit<RealtimeEvent<P>, 'id' | 'timestamp'>;
 
-/** The embind `_EventBus` (emscripten/optimize_bindings.cpp); errors are Errc numbers. */
-interface RawEventBus {
-  createChannel(name: string, maxHistory: number): { error: number; evicted: number[] };
-  removeChannel(name: string): { error: number; evicted: number[] };
-  subscribe(channel: string): { error: number; subscription: number; replay: number[] };
-  unsubscribe(subscription: number): boolean;
-  publish(
-    channel: string, type: string, source: string, target: string, handle: number, now: number,
-  ): { error: number; id: string; subscribers: number[]; evicted: number };
-  historySize(channel: string): number;
-  subscriptionCount(): number;
-  delete(): void;
-}
-
 type Subscription = {
-  id: number;  // 0 until the native subscribe has run
-  channel: string;
   callback: (event: RealtimeEvent<never>) => void;
   active: boolean;
+};
+
+type Channel = {
+  maxHistory: number;
+  /** In subscribe order. */
+  subscribers: Subscription[];
+  /** Oldest first, at most maxHistory. */
+  history: RealtimeEvent[];
 };
 
 /** Events a new subscriber is replayed (the seed's `slice(-10)`). */
@@ -46,15 +43,10 @@ const unknownChannel = (name: string) =>
   new RealtimeError('unknown_channel', `Channel ${name} does not exist`);
 
 export class RealtimeEventBus {
-  private readonly native = new NativeOwner<RawEventBus>(
-    this, (mod) => new (mod._EventBus as new () => RawEventBus)());
-  /** Channel names, so that an unknown channel is an error at once, even before the load. */
-  private readonly channels = new Set<string>();
-  /** Payload handle → event, for every event some channel's history still holds. */
-  private readonly events = new Map<number, RealtimeEvent>();
-  private readonly subscriptions = new Map<number, Subscription>();
-  private lastHandle = 0;
-  private outbox: Array<{ event: RealtimeEvent; subscribers: number[] }> = [];
+  private readonly channels = new Map<string, Channel>();
+  /** Every event some channel's history holds (a replay skips one that left meanwhile). */
+  private readonly events = new Set<RealtimeEvent>();
+  private outbox: Array<{ event: RealtimeEvent; subscribers: Subscription[] }> = [];
   private delivering = false;
   private disposed = false;
 
@@ -68,20 +60,24 @@ export class RealtimeEventBus {
     if (!Number.isInteger(maxHistory) || maxHistory < 0 || maxHistory > 0x7fffffff) {
       throw new RealtimeError('invalid_config', `createChannel(${name}): maxHistory must be an integer ≥ 0`);
     }
-    this.channels.add(name);
-    this.native.run((n) => this.forget(n.createChannel(name, maxHistory).evicted));
+    let channel = this.channels.get(name);
+    if (!channel) {
+      channel = { maxHistory, subscribers: [], history: [] };
+      this.channels.set(name, channel);
+    }
+    channel.maxHistory = maxHistory;
+    const excess = channel.history.length - maxHistory;
+    if (excess > 0) this.forget(channel.history.splice(0, excess));
   }
 
   /** Removes a channel, its history and its subscriptions. False when it did not exist. */
   removeChannel(name: string): boolean {
     this.checkAlive();
-    if (!this.channels.delete(name)) return false;
-    for (const [id, sub] of this.subscriptions) {
-      if (sub.channel !== name) continue;
-      sub.active = false;
-      this.subscriptions.delete(id);
-    }
-    this.native.run((n) => this.forget(n.removeChannel(name).evicted));
+    const channel = this.channels.get(name);
+    if (!channel) return false;
+    this.channels.delete(name);
+    for (const sub of channel.subscribers) sub.active = false;
+    this.forget(channel.history);
     return true;
   }
 
@@ -97,27 +93,18 @@ export class RealtimeEventBus {
   subscribe<P = unknown>(channel: string, callback: (event: RealtimeEvent<P>) => void): () => void {
     this.checkAlive();
     if (typeof callback !== 'function') throw new TypeError('subscribe: callback must be a function');
-    if (!this.channels.has(channel)) throw unknownChannel(channel);
-    const sub: Subscription = { id: 0, channel, callback, active: true };
-    this.native.run((n) => {
-      if (!sub.active) return;
-      const r = n.subscribe(channel);
-      if (r.error !== 0) return void (sub.active = false);
-      sub.id = r.subscription;
-      this.subscriptions.set(sub.id, sub);
-      for (const handle of r.replay) {
-        const event = this.events.get(handle);
-        if (event && sub.active) safeCall(sub.callback, event as RealtimeEvent<never>);
-      }
-    });
+    const ch = this.channels.get(channel);
+    if (!ch) throw unknownChannel(channel);
+    const sub: Subscription = { callback, active: true };
+    ch.subscribers.push(sub);
+    for (const event of ch.history.slice(-EVENT_BUS_REPLAY_COUNT)) {
+      if (sub.active && this.events.has(event)) safeCall(sub.callback, event as RealtimeEvent<never>);
+    }
     return () => {
       if (!sub.active) return;
       sub.active = false;
-      this.native.run((n) => {
-        if (sub.id === 0) return;
-        n.unsubscribe(sub.id);
-        this.subscriptions.delete(sub.id);
-      });
+      const i = ch.subscribers.indexOf(sub);
+      if (i >= 0) ch.subscribers.splice(i, 1);
     };
   }
 
@@ -134,31 +121,27 @@ export class RealtimeEventBus {
     if (event.target !== undefined && typeof event.target !== 'string') {
       throw new TypeError('publish: event.target must be a string when given');
     }
-    if (!this.channels.has(channel)) throw unknownChannel(channel);
-    const timestamp = Date.now();
-    this.native.run((n) => {
-      const handle = this.nextHandle();
-      const r = n.publish(channel, event.type, event.source, event.target ?? '', handle, timestamp);
-      if (r.error !== 0) return;  // not reached: the name was checked above, in the same order
-      const full = { ...event, id: r.id, timestamp } as RealtimeEvent;
-      this.events.set(handle, full);
-      if (r.evicted !== 0) this.events.delete(r.evicted);
-      this.deliver(full, r.subscribers);
-    });
+    const ch = this.channels.get(channel);
+    if (!ch) throw unknownChannel(channel);
+    const full = copy(event) as unknown as RealtimeEvent;
+    full.id = uuidV4();
+    full.timestamp = Date.now();
+    ch.history.push(full);
+    this.events.add(full);
+    if (ch.history.length > ch.maxHistory) this.events.delete(ch.history.shift()!);
+    this.deliver(full, ch.subscribers.slice());
   }
 
-  /** Events the channel's history holds now (0 for an unknown channel, or before the load). */
+  /** Events the channel's history holds now (0 for an unknown channel). */
   historySize(channel: string): number {
-    return this.native.current()?.historySize(channel) ?? 0;
+    return this.channels.get(channel)?.history.length ?? 0;
   }
 
-  /** Frees the native bus and forgets every channel, event and subscription. */
+  /** Forgets every channel, event and subscription; later use throws `disposed`. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.native.dispose();
-    for (const sub of this.subscriptions.values()) sub.active = false;
-    this.subscriptions.clear();
+    for (const ch of this.channels.values()) for (const sub of ch.subscribers) sub.active = false;
     this.channels.clear();
     this.events.clear();
     this.outbox = [];
@@ -166,16 +149,15 @@ export class RealtimeEventBus {
 
   // ---- internals ----
 
-  private deliver(event: RealtimeEvent, subscribers: number[]): void {
+  private deliver(event: RealtimeEvent, subscribers: Subscription[]): void {
     this.outbox.push({ event, subscribers });
     if (this.delivering) return;
     this.delivering = true;
     try {
       for (let i = 0; i < this.outbox.length; i++) {
         const item = this.outbox[i]!;
-        for (const id of item.subscribers) {
-          const sub = this.subscriptions.get(id);
-          if (sub?.active) safeCall(sub.callback, item.event as RealtimeEvent<never>);
+        for (const sub of item.subscribers) {
+          if (sub.active) safeCall(sub.callback, item.event as RealtimeEvent<never>);
         }
       }
     } finally {
@@ -184,15 +166,8 @@ export class RealtimeEventBus {
     }
   }
 
-  private forget(handles: number[]): void {
-    for (const handle of handles) this.events.delete(handle);
-  }
-
-  /** A uint32 payload handle ≠ 0 not in use (they wrap after 2^32 publishes). */
-  private nextHandle(): number {
-    do this.lastHandle = (this.lastHandle % 0xffffffff) + 1;
-    while (this.events.has(this.lastHandle));
-    return this.lastHandle;
+  private forget(events: RealtimeEvent[]): void {
+    for (const event of events) this.events.delete(event);
   }
 
   private checkAlive(): void {
@@ -201,7 +176,37 @@ export class RealtimeEventBus {
 }
 
 /**
- * The shared bus (the seed's `eventBus`). Constructing it is free: nothing loads and no global
- * (window, document) is touched until it is first used.
+ * `{ ...event }`, without V8's slow path: under Node 20 `{ ...event, id, timestamp }` costs about
+ * 2 µs, Object.assign 0.1 µs. Object.assign sets where spread defines, which differs only for an
+ * own `__proto__` key (JSON.parse makes those): that one is spread.
+ */
+function copy<T extends object>(event: T): T {
+  return Object.hasOwn(event, '__proto__') ? { ...event } : Object.assign({}, event);
+}
+
+// UUID v4 from crypto.getRandomValues, 8 KiB at a time (available in insecure contexts too,
+// unlike crypto.randomUUID), formatted as src/envelope_json.cpp's uuid_v4: lowercase hex.
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+const POOL_BYTES = 8192;  // 512 UUIDs per call: the call, not the bytes, is what costs
+let pool: Uint8Array | null = null;
+let poolPos = POOL_BYTES;
+
+function uuidV4(): string {
+  if (poolPos === POOL_BYTES) {
+    pool ??= new Uint8Array(POOL_BYTES);
+    crypto.getRandomValues(pool);
+    poolPos = 0;
+  }
+  const b = pool!;
+  const o = poolPos;
+  poolPos += 16;
+  const h = (i: number) => HEX[b[o + i]!]!;
+  return `${h(0)}${h(1)}${h(2)}${h(3)}-${h(4)}${h(5)}-${HEX[(b[o + 6]! & 0x0f) | 0x40]}${h(7)}-` +
+    `${HEX[(b[o + 8]! & 0x3f) | 0x80]}${h(9)}-${h(10)}${h(11)}${h(12)}${h(13)}${h(14)}${h(15)}`;
+}
+
+/**
+ * The shared bus (the seed's `eventBus`). Constructing it is free: no global (window, document,
+ * crypto) is touched until it is first used.
  */
 export const eventBus: RealtimeEventBus = /* @__PURE__ */ new RealtimeEventBus();

@@ -1,39 +1,31 @@
-// MessageThrottler: the seed's API ("Message Batching and Throttling") over the native policy in
-// src/message_throttler.h (`_MessageThrottler`): at most one run per `delay` ms, on the leading
-// edge (the first call runs at once) and on the trailing edge (the end of the window), where the
-// trailing run gets the LATEST arguments. C++ decides when; the function and its arguments stay
-// here, and this class arms the one timer for the window's end.
+// MessageThrottler: the seed's API ("Message Batching and Throttling"): at most one run per
+// `delay` ms, on the leading edge (the first call runs at once) and on the trailing edge (the end
+// of the window), where the trailing run gets the LATEST arguments. Plain TypeScript: it holds no
+// I/O, and in C++ every call crossed embind (docs/size.md, "placement").
+//
+// Fixes over the seed (kept from the C++ version): the first call always runs (the seed compared
+// against lastExecution = 0, so with a small clock the first call could be deferred); the
+// trailing call always carries the latest arguments and the window end never moves (the seed
+// re-created the closure per message and re-armed its timer on every call); a call arriving
+// after the window ended while a trailing call is still pending (a late timer) runs now with its
+// own, newest, arguments and drops the pending one.
 import { RealtimeError, safeCall } from './errors.js';
-import { NativeOwner, monotonicNow } from './native-owner.js';
-
-/** The embind `_MessageThrottler` (emscripten/optimize_bindings.cpp). */
-interface RawThrottler {
-  /** NaN: run now; else the deadline of the trailing run. */
-  call(now: number): number;
-  onTimer(now: number): boolean;
-  flush(now: number): boolean;
-  cancel(): boolean;
-  hasPending(): boolean;
-  nextDeadline(): number;
-  delete(): void;
-}
+import { monotonicNow } from './native-owner.js';
 
 type Call = { fn: (...args: unknown[]) => void; args: unknown[] };
 
 export class MessageThrottler {
-  private readonly native: NativeOwner<RawThrottler>;
+  /** When the last run started (the window is [lastRun, lastRun + delay)); null before any. */
+  private lastRun: number | null = null;
   /** The trailing call: the latest wrapper called inside the window, with its latest arguments. */
   private pending: Call | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
+  private disposed = false;
 
   constructor(readonly delay: number) {
     if (typeof delay !== 'number' || !Number.isFinite(delay) || delay < 0) {
       throw new RealtimeError('invalid_config', 'MessageThrottler: delay must be a finite number ≥ 0');
     }
-    this.native = new NativeOwner<RawThrottler>(
-      this,
-      (mod) => new (mod._MessageThrottler as new (delay: number) => RawThrottler)(delay),
-    );
   }
 
   /**
@@ -46,39 +38,36 @@ export class MessageThrottler {
     if (typeof fn !== 'function') throw new TypeError('MessageThrottler.throttle: fn must be a function');
     const call = fn as unknown as Call['fn'];
     return (...args: A) => {
+      if (this.disposed) return;
       const now = monotonicNow();
-      this.native.run((n) => {
-        const deadline = n.call(now);
-        if (Number.isNaN(deadline)) {
-          this.pending = null;  // a late timer's trailing call is superseded by this newer one
-          this.clearTimer();
-          invoke({ fn: call, args });
-        } else {
-          this.pending = { fn: call, args };
-          if (this.timer === null) this.arm(deadline);
-        }
-      });
+      if (this.lastRun === null || now >= this.lastRun + this.delay) {
+        this.lastRun = now;
+        this.pending = null;  // a late timer's trailing call is superseded by this newer one
+        this.clearTimer();
+        invoke({ fn: call, args });
+      } else {
+        this.pending = { fn: call, args };
+        if (this.timer === null) this.arm(this.lastRun + this.delay);
+      }
     };
   }
 
   /** Drops the pending trailing call, if any. */
   cancel(): void {
-    this.native.run((n) => {
-      n.cancel();
-      this.pending = null;
-      this.clearTimer();
-    });
+    if (this.disposed) return;
+    this.pending = null;
+    this.clearTimer();
   }
 
   /** Runs the pending trailing call now, if any (it starts a new window). */
   flush(): void {
-    const now = monotonicNow();
-    this.native.run((n) => {
-      const call = this.pending;
-      this.pending = null;
-      this.clearTimer();
-      if (n.flush(now) && call) invoke(call);
-    });
+    if (this.disposed) return;
+    const call = this.pending;
+    this.clearTimer();
+    if (!call) return;
+    this.pending = null;
+    this.lastRun = monotonicNow();
+    invoke(call);
   }
 
   /** True while a trailing call waits for the end of the window. */
@@ -86,11 +75,11 @@ export class MessageThrottler {
     return this.pending !== null;
   }
 
-  /** Drops the pending call and frees the native throttler; wrapped functions then do nothing. */
+  /** Drops the pending call; wrapped functions then do nothing. */
   dispose(): void {
+    this.disposed = true;
     this.pending = null;
     this.clearTimer();
-    this.native.dispose();
   }
 
   // ---- internals ----
@@ -101,16 +90,14 @@ export class MessageThrottler {
 
   private readonly onTimer = (): void => {
     this.timer = null;
-    const n = this.native.current();
-    if (!n) return;
-    if (n.onTimer(monotonicNow())) {
-      const call = this.pending;
-      this.pending = null;
-      if (call) invoke(call);
-      return;
-    }
-    const deadline = n.nextDeadline();  // early timer: wait for the real end of the window
-    if (!Number.isNaN(deadline)) this.arm(deadline);
+    if (this.disposed || !this.pending) return;
+    const now = monotonicNow();
+    const deadline = this.lastRun! + this.delay;
+    if (now < deadline) return this.arm(deadline);  // early timer: wait for the real end
+    const call = this.pending;
+    this.pending = null;
+    this.lastRun = now;
+    invoke(call);
   };
 
   private clearTimer(): void {
