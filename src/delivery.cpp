@@ -149,10 +149,11 @@ std::optional<ChannelTable::Gap> ChannelTable::on_joined(std::string_view name,
 }
 
 ChannelTable::Publication ChannelTable::on_publication(std::string_view name, std::uint64_t offset,
-                                                       Gap* gap) {
+                                                       Gap* gap, std::uint32_t* id) {
   auto it = channels_.find(name);
   if (it == channels_.end()) return Publication::kUnknown;
   Channel& c = it->second;
+  *id = c.id;
   if (c.rebase || !c.positioned) {
     c.rebase = false;
     c.positioned = true;

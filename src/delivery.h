@@ -83,8 +83,9 @@ class ChannelTable {
   std::optional<Gap> on_joined(std::string_view name, std::string_view epoch, std::uint64_t offset,
                                bool recovered);
   // A publication at `offset`: advances the position unless it is a duplicate; `gap` is set on
-  // kGap (delivered too: live delivery goes on).
-  Publication on_publication(std::string_view name, std::uint64_t offset, Gap* gap);
+  // kGap (delivered too: live delivery goes on); `*id` is the channel's id unless kUnknown.
+  Publication on_publication(std::string_view name, std::uint64_t offset, Gap* gap,
+                             std::uint32_t* id);
   bool empty() const { return channels_.empty(); }
 
  private:

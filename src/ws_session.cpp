@@ -334,18 +334,21 @@ RT_COLD bool WsSession::handle_control(const Envelope& env) {
 
 void WsSession::handle_publication(const Envelope& env, std::string_view raw) {
   if (env.channel.front() != '"' || *env.offset < 1) return host_.on_message(env, raw);
-  std::string channel = env.channel.find('\\') == std::string_view::npos
-                            ? std::string(env.channel.substr(1, env.channel.size() - 2))
-                            : unescape_json_string(env.channel);
+  // The name as the raw token holds it (no copy per publication), unescaped only when it has
+  // escapes.
+  std::string unescaped;
+  std::string_view channel = env.channel.substr(1, env.channel.size() - 2);
+  if (channel.find('\\') != std::string_view::npos)
+    channel = unescaped = unescape_json_string(env.channel);
   ChannelTable::Gap gap;
-  auto offset = static_cast<std::uint64_t>(*env.offset);
-  switch (channels_.on_publication(channel, offset, &gap)) {
+  std::uint32_t id = 0;
+  switch (channels_.on_publication(channel, static_cast<std::uint64_t>(*env.offset), &gap, &id)) {
     case ChannelTable::Publication::kUnknown: return;  // left meanwhile
     case ChannelTable::Publication::kDuplicate: ++stats_.duplicates; return;
-    case ChannelTable::Publication::kGap: host_.on_gap(channels_.id_of(channel), gap); break;
+    case ChannelTable::Publication::kGap: host_.on_gap(id, gap); break;
     case ChannelTable::Publication::kDeliver: break;
   }
-  host_.on_publication(channels_.id_of(channel), env, raw);
+  host_.on_publication(id, env, raw);
 }
 
 RT_COLD void WsSession::on_socket_close(std::uint32_t socket, int code, std::string_view reason,
