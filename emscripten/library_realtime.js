@@ -26,6 +26,8 @@ mergeInto(LibraryManager.library, {
       return RT.hostObject = host;
     },
     staged: null,        // the string whose UTF-8 is in scratch, when it is all ASCII; else null
+    chunk: null,         // the SSE fetch chunk in scratch while it is parsed, not decoded yet
+    feeding: false,      // an SSE fetch chunk is being parsed
     scratchView: null,   // HEAPU8 view of scratch (made again after a memory growth)
     // Makes the scratch buffer at least `need` bytes; returns its heap view.
     reserve: function(need) {
@@ -43,6 +45,7 @@ mergeInto(LibraryManager.library, {
     },
     // Copies a JS string into the scratch buffer as UTF-8; returns the byte length.
     stage: function(str) {
+      RT.chunk = null;
       var view = RT.reserve(str.length * 3 + 1);
       if (!RT.encoder) RT.encoder = new TextEncoder();
       var written = RT.encoder.encodeInto(str, view).written;
@@ -54,8 +57,17 @@ mergeInto(LibraryManager.library, {
     // The text of the heap bytes [ptr, ptr + len): a slice of the staged string when they lie
     // in an all-ASCII staged frame (no copy out of the heap, no UTF-8 decoding), else decoded.
     stagedText: function(ptr, len) {
-      var staged = RT.staged;
       var off = ptr - RT.scratch;
+      var chunk = RT.chunk;
+      if (chunk !== null && off >= 0 && off + len <= chunk.length) {
+        // A fetch chunk in scratch, decoded once for all its events. One UTF-16 unit per byte
+        // and no U+FFFD prove it all ASCII (a multi-byte sequence decodes to fewer units, an
+        // invalid byte to U+FFFD): then it is the staged string.
+        RT.chunk = null;
+        var text = RT.text(RT.scratch, chunk.length);
+        if (text.length === chunk.length && text.indexOf('\uFFFD') < 0) RT.staged = text;
+      }
+      var staged = RT.staged;
       if (staged !== null && off >= 0 && off + len <= staged.length) {
         return off === 0 && len === staged.length ? staged : staged.slice(off, off + len);
       }
@@ -377,7 +389,11 @@ mergeInto(LibraryManager.library, {
           if (!live()) return reader.cancel().catch(function() {});
           if (r.done) return end();
           var len = RT.stageBytes(r.value);
+          RT.chunk = r.value;  // decoded on the first event that needs its text (stagedText)
+          RT.feeding = true;
           _rt_sse_on_bytes(client, id, RT.scratch, len);
+          RT.feeding = false;
+          RT.chunk = null;
           return pump();
         });
       };
@@ -399,7 +415,7 @@ mergeInto(LibraryManager.library, {
   rt_sse_live_streams: function() { return RT.liveStreams; },
 
   rt_emit_sse__deps: ['$RT'],
-  rt_emit_sse: function(handle, typeId, typePtr, typeLen, dataPtr, dataLen, idPtr, idLen, isJson) {
+  rt_emit_sse: function(handle, typeId, typePtr, typeLen, dataPtr, dataLen, idPtr, idLen, mayBeJson) {
     var type;
     if (typeId !== 0) {
       // A client's type ids are never reused for another name: decode each name once.
@@ -410,10 +426,13 @@ mergeInto(LibraryManager.library, {
       type = RT.stagedText(typePtr, typeLen);
     }
     // EventSource transport: the fields were staged from JS strings, and come back as slices of
-    // them when ASCII (stagedText). Fetch transport: they are decoded from the parser's buffer.
-    var staged = RT.staged !== null;
-    RT.host().sse(handle, typeId, type, RT.stagedText(dataPtr, dataLen),
-                  staged ? RT.stagedText(idPtr, idLen) : RT.shortText(idPtr, idLen), isJson);
+    // them when ASCII (stagedText). Fetch transport (`feeding`): data that JS parses next is a
+    // slice of the chunk's text, other data is copied out (a slice would keep the whole chunk
+    // alive for as long as a subscriber keeps the string); the id is in the parser's buffer.
+    var feeding = RT.feeding;
+    var data = feeding && !mayBeJson ? RT.text(dataPtr, dataLen) : RT.stagedText(dataPtr, dataLen);
+    var id = feeding || RT.staged === null ? RT.shortText(idPtr, idLen) : RT.stagedText(idPtr, idLen);
+    RT.host().sse(handle, typeId, type, data, id, mayBeJson);
   },
   rt_emit_http_error__deps: ['$RT'],
   rt_emit_http_error: function(handle, code, ptr, len, status) {

@@ -74,7 +74,7 @@ class SseClient final : public SseHost, private LifecycleListener {
   void on_event(const SseEvent& e) override {
     int type_id = types_.find(e.type);
     if (type_id == 0 && !wildcard_) return;
-    Errc json = validate_json(e.data, max_depth_).error;
+    Errc json = json_candidate(e.data, max_depth_);
     if (json == Errc::kTooDeep) {
       // Valid-looking JSON nested past the limit: not handed over as a string either (the
       // subscriber expects the parsed value); an error, and the stream keeps serving.
@@ -83,7 +83,7 @@ class SseClient final : public SseHost, private LifecycleListener {
       rt_emit_http_error(handle_, static_cast<int>(json), message.data(), message.size(), 0);
       return;
     }
-    bool is_json = json == Errc::kOk;
+    bool is_json = json == Errc::kOk;  // "may be JSON": web/src/sse-manager.ts parses it
     rt_emit_sse(handle_, type_id, e.type.data(), e.type.size(), e.data.data(), e.data.size(),
                 e.last_event_id.data(), e.last_event_id.size(), is_json ? 1 : 0);
   }

@@ -365,6 +365,36 @@ DecodeResult validate_json(std::string_view text, std::uint32_t max_depth) {
   return {e, sc.pos()};
 }
 
+Errc json_candidate(std::string_view text, std::uint32_t max_depth) {
+  std::size_t i = 0;
+  while (i < text.size() && is_ws(text[i])) ++i;
+  if (i == text.size()) return Errc::kNotJson;
+  const char c = text[i];
+  if (!(c == '{' || c == '[' || c == '"' || c == '-' || is_digit(c) || c == 't' || c == 'f' ||
+        c == 'n')) {
+    return Errc::kNotJson;
+  }
+  if (text.size() - i <= max_depth) return Errc::kOk;  // too short to nest that deep
+  // Count '{' and '[' (SWAR: a byte is zero exactly when ((t & 7F) + 7F | t) has no high bit).
+  const auto* data = reinterpret_cast<const unsigned char*>(text.data());
+  const std::size_t n = text.size();
+  std::size_t opens = 0;
+  if constexpr (std::endian::native == std::endian::little) {
+    constexpr std::uint64_t kOnes = 0x0101010101010101ull;
+    constexpr std::uint64_t kLow7 = 0x7F7F7F7F7F7F7F7Full;
+    auto zero_bytes_exact = [](std::uint64_t t) { return ~(((t & kLow7) + kLow7) | t | kLow7); };
+    for (; n - i >= 8; i += 8) {
+      const std::uint64_t x = load8(data + i);
+      opens += static_cast<std::size_t>(
+          std::popcount(zero_bytes_exact(x ^ (kOnes * '{')) | zero_bytes_exact(x ^ (kOnes * '['))));
+    }
+  }
+  for (; i < n; ++i) opens += data[i] == '{' || data[i] == '[';
+  if (opens <= max_depth) return Errc::kOk;
+  const Errc e = validate_json(text, max_depth).error;
+  return e == Errc::kOk || e == Errc::kTooDeep ? e : Errc::kNotJson;
+}
+
 namespace {
 // Walks the members of the JSON object in `text` (the whole of it), calling
 // on_field(key, value, value_is_string, value_escaped) with the unescaped key and the raw value

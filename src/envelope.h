@@ -46,6 +46,13 @@ DecodeResult decode_envelope(std::string_view text, const DecodeLimits& limits, 
 // Validates that `text` is exactly one JSON value (used for payloads handed over by JS).
 DecodeResult validate_json(std::string_view text, std::uint32_t max_depth);
 
+// Whether `text` may be a JSON value, for a caller that parses it next anyway (SSE data: JS's
+// JSON.parse has the last word, and data it rejects stays a string), at a fraction of a full
+// scan: kNotJson when its first non-whitespace byte cannot start a value; kTooDeep when it nests
+// deeper than max_depth (a full scan settles that, run only when `text` holds more than
+// max_depth opening brackets); else kOk.
+Errc json_candidate(std::string_view text, std::uint32_t max_depth);
+
 struct OutgoingEnvelope {
   std::string_view type;
   std::string_view payload_json;    // already-serialized payload; empty means null

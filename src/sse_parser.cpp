@@ -1,6 +1,7 @@
 #include "sse_parser.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <limits>
 #include <utility>
@@ -93,6 +94,28 @@ void assign_exact(std::string& s, std::string_view v) {
   }
 }
 
+// The index of the first byte at or after i that is '\n', '\r' or not ASCII, or n: one pass
+// finds the line end of an all-ASCII line (the common case) and proves it ASCII, eight bytes at a
+// time (SWAR). A test may also flag bytes above a flagged one (a borrow runs upward), never below:
+// the lowest flag is exact.
+size_t find_eol_or_non_ascii(const char* p, size_t i, size_t n) {
+  const auto* u = reinterpret_cast<const unsigned char*>(p);
+  if constexpr (std::endian::native == std::endian::little) {
+    constexpr uint64_t kOnes = 0x0101010101010101ull;
+    constexpr uint64_t kHighs = 0x8080808080808080ull;
+    for (; n - i >= 8; i += 8) {
+      uint64_t x;
+      std::memcpy(&x, u + i, 8);
+      const uint64_t lf = x ^ (kOnes * '\n');
+      const uint64_t cr = x ^ (kOnes * '\r');
+      const uint64_t m = (x | ((lf - kOnes) & ~lf) | ((cr - kOnes) & ~cr)) & kHighs;
+      if (m != 0) return i + (static_cast<size_t>(std::countr_zero(m)) >> 3);
+    }
+  }
+  while (i < n && u[i] != '\n' && u[i] != '\r' && u[i] < 0x80) ++i;
+  return i;
+}
+
 size_t find_byte(const char* p, size_t from, size_t n, char c) {
   const void* found = std::memchr(p + from, c, n - from);
   return found ? static_cast<size_t>(static_cast<const char*>(found) - p) : n;
@@ -104,6 +127,7 @@ SseParser::SseParser(SseParserLimits limits) : limits_(limits) {}
 
 Errc SseParser::fail() {
   failed_ = true;
+  data_in_chunk_ = false;
   std::vector<char>().swap(line_);
   std::vector<char>().swap(data_);
   event_type_ = std::string();
@@ -195,16 +219,21 @@ Errc SseParser::feed(std::string_view bytes, SseSink& sink) {
   bool lf_known = false;
   bool cr_known = false;
   while (i < n) {
-    // The next line end: each of memchr('\n') and memchr('\r') scans any byte at most once.
-    if (!lf_known || lf < i) {
-      lf = find_byte(p, i, n, '\n');
-      lf_known = true;
+    // The next line end. An all-ASCII line is found and checked in one pass; otherwise each of
+    // memchr('\n') and memchr('\r') scans any byte at most once.
+    size_t eol = find_eol_or_non_ascii(p, i, n);
+    const bool ascii = eol < n && (p[eol] == '\n' || p[eol] == '\r');
+    if (!ascii) {
+      if (!lf_known || lf < eol) {
+        lf = find_byte(p, eol, n, '\n');
+        lf_known = true;
+      }
+      if (!cr_known || cr < eol) {
+        cr = find_byte(p, eol, n, '\r');
+        cr_known = true;
+      }
+      eol = std::min(lf, cr);
     }
-    if (!cr_known || cr < i) {
-      cr = find_byte(p, i, n, '\r');
-      cr_known = true;
-    }
-    const size_t eol = std::min(lf, cr);
     if (eol == n) {  // an unterminated line: keep it for the next chunk
       if (!append_decoded(p + i, n - i, /*at_chunk_end=*/true)) return fail();
       break;
@@ -212,12 +241,14 @@ Errc SseParser::feed(std::string_view bytes, SseSink& sink) {
 
     const size_t length = eol - i;
     bool ok;
-    if (line_.empty() && valid_prefix(p + i, length) == length) {
-      // Fast path: the whole line is valid UTF-8 inside this chunk; no copy.
-      ok = length <= limits_.max_event_bytes && process_line(std::string_view(p + i, length), sink);
+    if (line_.empty() && (ascii || valid_prefix(p + i, length) == length)) {
+      // Fast path: the whole line is valid UTF-8 inside this chunk; no copy (the views stay valid
+      // until feed() returns).
+      ok = length <= limits_.max_event_bytes &&
+           process_line(std::string_view(p + i, length), /*in_chunk=*/true, sink);
     } else {
       ok = append_decoded(p + i, length, /*at_chunk_end=*/false) &&
-           process_line(std::string_view(line_.data(), line_.size()), sink);
+           process_line(std::string_view(line_.data(), line_.size()), /*in_chunk=*/false, sink);
       line_.clear();
     }
     if (!ok) return fail();
@@ -234,12 +265,14 @@ Errc SseParser::feed(std::string_view bytes, SseSink& sink) {
       i = eol + 1;
     }
   }
+  // The chunk goes away: an event's data still held as a view into it is copied.
+  if (data_in_chunk_) spill_data();
   return Errc::kOk;
 }
 
 // Interprets one decoded line (without its line end). Returns false when the data buffer would
 // exceed the limit.
-bool SseParser::process_line(std::string_view line, SseSink& sink) {
+bool SseParser::process_line(std::string_view line, bool in_chunk, SseSink& sink) {
   if (line.empty()) {
     dispatch(sink);
     return true;
@@ -256,6 +289,14 @@ bool SseParser::process_line(std::string_view line, SseSink& sink) {
   }
 
   if (field == "data") {
+    // An event's first data line, inside the chunk: kept as a view (most events have one data
+    // line, dispatched within the same chunk: no copy). A second line copies it into data_.
+    if (in_chunk && data_.empty() && !data_in_chunk_) {
+      data_view_ = value;
+      data_in_chunk_ = true;
+      return true;
+    }
+    if (data_in_chunk_) spill_data();
     // The event's data is the buffer without its final '\n': data_.size() + value.size() bytes.
     const size_t max = limits_.max_event_bytes;
     if (data_.size() > max || value.size() > max - data_.size()) return false;
@@ -279,16 +320,28 @@ bool SseParser::process_line(std::string_view line, SseSink& sink) {
   return true;
 }
 
+// Moves a data view into the data buffer (as if it had been appended there: value + '\n'). The
+// view is one line of the chunk, which the fast path already held to max_event_bytes.
+void SseParser::spill_data() {
+  const size_t max = limits_.max_event_bytes;
+  const size_t limit = max == std::numeric_limits<size_t>::max() ? max : max + 1;
+  append_bounded(data_, data_view_.data(), data_view_.size(), limit);
+  append_bounded(data_, "\n", 1, limit);
+  data_in_chunk_ = false;
+}
+
 void SseParser::dispatch(SseSink& sink) {
   if (last_event_id_ != id_buffer_) assign_exact(last_event_id_, id_buffer_);
-  if (data_.empty()) {
+  if (data_.empty() && !data_in_chunk_) {
     event_type_.clear();
     return;
   }
   SseEvent event;
   event.type = event_type_.empty() ? std::string_view("message") : std::string_view(event_type_);
-  event.data = std::string_view(data_.data(), data_.size() - 1);  // drop the final '\n'
+  event.data =
+      data_in_chunk_ ? data_view_ : std::string_view(data_.data(), data_.size() - 1);  // final '\n'
   event.last_event_id = last_event_id_;
+  data_in_chunk_ = false;
   sink.on_event(event);
   data_.clear();
   event_type_.clear();
@@ -297,6 +350,7 @@ void SseParser::dispatch(SseSink& sink) {
 void SseParser::reset_stream() {
   line_.clear();
   data_.clear();
+  data_in_chunk_ = false;
   event_type_.clear();
   assign_exact(id_buffer_, last_event_id_);
   pending_len_ = 0;

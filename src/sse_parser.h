@@ -78,13 +78,16 @@ class SseParser {
   Errc fail();
   bool append_line(const char* p, size_t n);
   bool append_decoded(const char* p, size_t n, bool at_chunk_end);
-  bool process_line(std::string_view line, SseSink& sink);
+  bool process_line(std::string_view line, bool in_chunk, SseSink& sink);
+  void spill_data();
   void process_field(std::string_view field, std::string_view value, SseSink& sink);
   void dispatch(SseSink& sink);
 
   SseParserLimits limits_;
-  std::vector<char> line_;          // the decoded part of the current line not yet terminated
-  std::vector<char> data_;          // the data buffer
+  std::vector<char> line_;      // the decoded part of the current line not yet terminated
+  std::vector<char> data_;      // the data buffer
+  std::string_view data_view_;  // or, while data_in_chunk_, its one line: a view into the chunk
+  bool data_in_chunk_ = false;
   std::string event_type_;          // the event type buffer
   std::string id_buffer_;           // the last event ID buffer
   std::string last_event_id_;       // the last event ID string

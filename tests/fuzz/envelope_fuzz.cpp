@@ -183,5 +183,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   } else if (!nlohmann_quirk && !doc.is_discarded() && facts.max_depth <= kFuzzLimits.max_depth) {
     FUZZ_CHECK(valid.error == Errc::kOk);
   }
+  // json_candidate (the SSE gate before JSON.parse) never turns valid JSON away, and finds
+  // nesting past the limit exactly when the full scan does.
+  const Errc gate = realtime::json_candidate(text, kFuzzLimits.max_depth);
+  if (valid.error == Errc::kOk) FUZZ_CHECK(gate == Errc::kOk);
+  if (valid.error == Errc::kTooDeep) FUZZ_CHECK(gate == Errc::kTooDeep);
+  if (gate == Errc::kTooDeep) FUZZ_CHECK(valid.error == Errc::kTooDeep);
   return 0;
 }

@@ -41,6 +41,23 @@ for (const [name, transportConfig] of TRANSPORTS) {
       assert.equal(server.requests[0].headers.accept, 'text/event-stream');
     });
 
+    test('data that starts like JSON but is not stays the string; non-ASCII data on either side', async (t) => {
+      const texts = ['{not json', 'true story', '42 is the answer', '[1, 2', '"unterminated', 'null!'];
+      const server = await startHttpServer((req, res) => {
+        res.writeHead(200, SSE_HEADERS);
+        // One write: every event in one chunk (the fetch transport decodes a chunk once when it is
+        // all ASCII); the second write holds non-ASCII text, decoded event by event.
+        res.write(texts.map((d) => `event: t\ndata: ${d}\n\n`).join('') + 'event: t\ndata: {"ok":1}\n\n');
+        setTimeout(() => res.write('event: t\ndata: {"name":"Zoë ✓"}\n\nevent: t\ndata: Zoë [\n\n'), 20);
+      });
+      t.after(() => server.close());
+      const m = new ServerSentEventsManager({ url: server.url, ...transportConfig });
+      t.after(() => m.dispose());
+      const got = collect(m, 't', texts.length + 3);
+      await m.connect();
+      assert.deepEqual((await got.done).map((e) => e.data), [...texts, { ok: 1 }, { name: 'Zoë ✓' }, 'Zoë [']);
+    });
+
     test('a server that drops the stream every 100 of 2,000 events: all arrive, in order, once', async (t) => {
       const TOTAL = 2000;
       const server = await startHttpServer((req, res) => {

@@ -284,5 +284,42 @@ TEST(Envelope, HostileNestingAndTypesAreRejectedWithoutRecursion) {
   }
 }
 
+// json_candidate: a cheap gate before JS's JSON.parse (SSE data). It must never call valid JSON
+// "not JSON", and must find nesting past the limit exactly, whatever the bracket count.
+TEST(JsonCandidate, StartsLikeAValueOrNot) {
+  for (std::string_view text : {"{}", "[1]", "\"s\"", "-1", "0", "7e3", "true", "false", "null",
+                                " \t\r\n{\"a\":1}", "{\"a\":", "tru", "nope"}) {
+    EXPECT_EQ(json_candidate(text, 128), Errc::kOk) << text;
+  }
+  for (std::string_view text : {"", "   ", "hello", "+1", ".5", "]", "}", "'s'", "<b>"}) {
+    EXPECT_EQ(json_candidate(text, 128), Errc::kNotJson) << text;
+  }
+}
+
+TEST(JsonCandidate, DepthAgreesWithTheFullScan) {
+  for (std::uint32_t limit : {1u, 2u, 7u, 8u, 9u, 16u, 128u}) {
+    for (std::uint32_t depth = 0; depth <= limit + 2; ++depth) {
+      // Nested arrays, nested objects, and brackets inside strings (not nesting at all).
+      std::string arrays = depth ? std::string(depth, '[') + std::string(depth, ']') : "0";
+      std::string objects;
+      for (std::uint32_t i = 0; i < depth; ++i) objects += "{\"k\":";
+      objects += "0" + std::string(depth, '}');
+      std::string in_string = "\"" + std::string(depth, '[') + std::string(depth, '{') + "\"";
+      for (const std::string& text : {arrays, objects, in_string}) {
+        const Errc full = validate_json(text, limit).error;
+        const Errc gate = json_candidate(text, limit);
+        EXPECT_EQ(gate, full == Errc::kTooDeep ? Errc::kTooDeep : Errc::kOk)
+            << text << " limit " << limit;
+      }
+    }
+  }
+  // Many brackets, shallow: counted past the limit, then settled by the full scan.
+  std::string wide = "[";
+  for (int i = 0; i < 300; ++i) wide += i ? ",[]" : "[]";
+  wide += "]";
+  EXPECT_EQ(json_candidate(wide, 128), Errc::kOk);
+  EXPECT_EQ(json_candidate(wide + "x", 128), Errc::kNotJson);  // the scan ran: not JSON after all
+}
+
 }  // namespace
 }  // namespace realtime

@@ -193,6 +193,38 @@ TEST(SseParserLines, ManyEventsInOneChunk) {
   }
 }
 
+// The line scan reads eight bytes at a time: a line end, or a byte that is not ASCII, at every
+// position of a word, and lines of every length around a word, must be found where they are.
+TEST(SseParserLines, LineEndsAndNonAsciiAtEveryWordOffset) {
+  for (size_t len = 0; len <= 24; ++len) {
+    const std::string a(len, 'a');
+    expect_stream("data:" + a + "\ndata:" + a + "\r\n\r", Expect({Ev(a + "\n" + a)}));
+    for (size_t at = 0; at < len; ++at) {
+      std::string s = a;
+      s.replace(at, 1, "\xC3\xA9");  // é: two bytes, not ASCII
+      expect_stream("data:" + s + "\n\n", Expect({Ev(s)}));
+      std::string bad = a;
+      bad[at] = '\xFF';  // invalid: U+FFFD
+      std::string decoded = a;
+      decoded.replace(at, 1, "\xEF\xBF\xBD");
+      EXPECT_EQ(run_chunks({"data:" + bad + "\n\n"}), Expect({Ev(decoded)})) << len << " " << at;
+    }
+  }
+}
+
+// The first data line of an event is kept as a view into the chunk until a second data line, the
+// dispatch or the end of the chunk: each must give the same event as a copied buffer.
+TEST(SseParserDispatch, OneDataLineHeldAcrossOtherFieldsAndChunks) {
+  expect_stream("data: first\nid: 7\nevent: e\n: note\ndata: second\n\n",
+                Expect({Ev("first\nsecond", "e", "7")}, "7"));
+  expect_stream("data: only\nid: 8\n\ndata:\n\n",
+                Expect({Ev("only", "message", "8"), Ev("", "message", "8")}, "8"));
+  // A second data line that arrives cut across chunks (the slow path) after a view.
+  EXPECT_EQ(run_chunks({"data: a\ndata: b", "c\n\n"}), Expect({Ev("a\nbc")}));
+  EXPECT_EQ(run_chunks({"data: a\n", "data: b\n\n"}), Expect({Ev("a\nb")}));
+  EXPECT_EQ(run_chunks({"data: a\n", "\n"}), Expect({Ev("a")}));
+}
+
 // ---- Comments and field parsing ----
 
 TEST(SseParserFields, CommentLinesAreIgnored) {

@@ -81,6 +81,18 @@ interface RawSseClient extends RawClient {
   eventsReceived(): number;
 }
 
+/** The data as subscribers get it. C++ passes `mayBeJson` when the data starts like a JSON value
+ * and nests within maxDepth (emscripten/sse_client.cpp, `json_candidate`); JSON.parse has the last
+ * word, and data it rejects stays the string. */
+function eventData(data: string, mayBeJson: number): unknown {
+  if (!mayBeJson) return data;
+  try {
+    return JSON.parse(data);
+  } catch {
+    return data;
+  }
+}
+
 function chooseTransport(config: SSEConfig): 'fetch' | 'eventsource' {
   if (config.transport) return config.transport;
   if (config.headers || config.method || config.body !== undefined) return 'fetch';
@@ -146,14 +158,14 @@ export class ServerSentEventsManager extends NativeManager<RawSseClient, SSEMana
     return {
       // Runs for every event: no thunk per event. Subscribers of the type share one object; the
       // 'event' listeners get their own.
-      sse: (typeId: number, type: string, data: string, id: string, isJson: number) => {
+      sse: (typeId: number, type: string, data: string, id: string, mayBeJson: number) => {
         const callbacks = typeId !== 0 ? this.subscribersOf(typeId) : undefined;
         if (callbacks) {
-          const event = { id, event: type, data: isJson ? JSON.parse(data) : data } as never;
+          const event = { id, event: type, data: eventData(data, mayBeJson) } as never;
           for (const cb of callbacks) safeCall(cb, event);
         }
         if (this.events.has('event')) {
-          this.events.emit('event', { id, event: type, data: isJson ? JSON.parse(data) : data });
+          this.events.emit('event', { id, event: type, data: eventData(data, mayBeJson) });
         }
       },
       sseRequest: () => ({
