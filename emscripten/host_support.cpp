@@ -111,7 +111,9 @@ int TypeRegistry::subscribe(const std::string& type) {
   return it->second;
 }
 
-void TypeRegistry::unsubscribe(const std::string& type) { ids_.erase(type); }
+void TypeRegistry::unsubscribe(const std::string& type) {
+  if (auto it = ids_.find(type); it != ids_.end()) ids_.erase(it);
+}
 
 int TypeRegistry::find(std::string_view type) const {
   auto it = ids_.find(type);

@@ -7,10 +7,10 @@
 #include <functional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "connector.h"
+#include "small_map.h"
 
 extern "C" {
 // max_bytes: a text frame whose length alone proves it longer than this is not copied into the
@@ -78,11 +78,7 @@ class TypeRegistry {
   int find(std::string_view type) const;  // 0 when not subscribed
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  std::unordered_map<std::string, int, Hash, std::equal_to<>> ids_;
+  SmallMap<int> ids_;
   int next_id_ = 1;
 };
 

@@ -53,7 +53,7 @@ AcquireResult ConnectionPool::acquire(std::string_view id, double now_ms) {
   }
   result.over_capacity = entries_.size() >= limit;
   if (entries_.empty()) next_check_ms_ = now_ms + config_.health_check_interval_ms;
-  entries_.emplace(std::string(id), Entry{1, now_ms, ++seq_});
+  entries_.try_emplace(id, Entry{1, now_ms, ++seq_});
   result.created = true;
   return result;
 }

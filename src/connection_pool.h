@@ -20,13 +20,13 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "errc.h"
+#include "small_map.h"
 
 namespace realtime {
 
@@ -79,7 +79,7 @@ class ConnectionPool {
     std::uint64_t last_used_seq = 0;  // tie-break: least recently used first
   };
 
-  using EntryMap = std::map<std::string, Entry, std::less<>>;
+  using EntryMap = SmallMap<Entry>;
 
   // The idle entry with the oldest last use, or end().
   EntryMap::iterator oldest_idle();

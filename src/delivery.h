@@ -10,11 +10,12 @@
 
 #include <cstdint>
 #include <deque>
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "small_map.h"
 
 namespace realtime {
 
@@ -95,7 +96,7 @@ class ChannelTable {
     bool positioned = false;  // false: joined live-only, until rt:joined gives the position
     bool rebase = false;      // the next publication starts the position (after a gap)
   };
-  std::map<std::string, Channel, std::less<>> channels_;
+  SmallMap<Channel> channels_;
   std::uint32_t next_id_ = 1;
 };
 
