@@ -32,15 +32,17 @@ bool AckStore::contains(std::string_view id) const {
 
 std::vector<std::string> AckStore::expire(double now) {
   std::vector<std::string> out;
-  for (auto it = entries_.begin(); it != entries_.end();) {
-    if (it->deadline <= now) {
-      out.push_back(std::move(it->id));
-      bytes_ -= it->text.size();
-      it = entries_.erase(it);
+  auto kept = entries_.begin();
+  for (auto& e : entries_) {
+    if (e.deadline <= now) {
+      out.push_back(std::move(e.id));
+      bytes_ -= e.text.size();
     } else {
-      ++it;
+      if (&*kept != &e) *kept = std::move(e);
+      ++kept;
     }
   }
+  entries_.erase(kept, entries_.end());
   return out;
 }
 

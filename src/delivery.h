@@ -9,7 +9,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -45,13 +44,13 @@ class AckStore {
   std::optional<double> next_deadline() const;
   // Removes and returns every id (the session gave up).
   std::vector<std::string> take_all();
-  const std::deque<Entry>& entries() const { return entries_; }
+  const std::vector<Entry>& entries() const { return entries_; }
   std::size_t size() const { return entries_.size(); }
   std::size_t bytes() const { return bytes_; }
 
  private:
   DeliveryLimits limits_;
-  std::deque<Entry> entries_;  // in seq order
+  std::vector<Entry> entries_;  // in seq order (a few; no std::deque in the module)
   std::size_t bytes_ = 0;
 };
 
