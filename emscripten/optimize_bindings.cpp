@@ -11,6 +11,7 @@
 
 #include "js_api.h"
 #include "message_batcher.h"
+#include "object_binding.h"
 
 namespace realtime::web {
 namespace {
@@ -57,12 +58,12 @@ int live_optimize_objects() { return g_live_optimize; }
 EMSCRIPTEN_BINDINGS(realtime_optimize) {
   using namespace emscripten;
   using realtime::web::BatcherBinding;
-  class_<BatcherBinding>("_MessageBatcher")
+  realtime::web::ObjectBinding<BatcherBinding>("_MessageBatcher")
       .constructor<int, double, int>()
-      .function("add", &BatcherBinding::add)
-      .function("onTimer", &BatcherBinding::on_timer)
-      .function("flush", &BatcherBinding::flush)
-      .function("destroy", &BatcherBinding::destroy)
-      .function("nextDeadline", &BatcherBinding::next_deadline)
-      .function("pending", &BatcherBinding::pending);
+      .method<&BatcherBinding::add>("add")
+      .method<&BatcherBinding::on_timer>("onTimer")
+      .method<&BatcherBinding::flush>("flush")
+      .method<&BatcherBinding::destroy>("destroy")
+      .method<&BatcherBinding::next_deadline>("nextDeadline")
+      .method<&BatcherBinding::pending>("pending");
 }

@@ -12,6 +12,7 @@
 
 #include "connection_pool.h"
 #include "js_api.h"
+#include "object_binding.h"
 
 namespace realtime::web {
 namespace {
@@ -86,15 +87,15 @@ class PoolBinding {
 EMSCRIPTEN_BINDINGS(realtime_pool) {
   using namespace emscripten;
   using realtime::web::PoolBinding;
-  class_<PoolBinding>("_ConnectionPool")
+  realtime::web::ObjectBinding<PoolBinding>("_ConnectionPool")
       .constructor<double, double, double>()
-      .function("acquire", &PoolBinding::acquire)
-      .function("release", &PoolBinding::release)
-      .function("remove", &PoolBinding::remove)
-      .function("onTimer", &PoolBinding::on_timer)
-      .function("destroy", &PoolBinding::destroy)
-      .function("nextDeadline", &PoolBinding::next_deadline)
-      .function("size", &PoolBinding::size)
-      .function("contains", &PoolBinding::contains)
-      .function("users", &PoolBinding::users);
+      .method<&PoolBinding::acquire>("acquire")
+      .method<&PoolBinding::release>("release")
+      .method<&PoolBinding::remove>("remove")
+      .method<&PoolBinding::on_timer>("onTimer")
+      .method<&PoolBinding::destroy>("destroy")
+      .method<&PoolBinding::next_deadline>("nextDeadline")
+      .method<&PoolBinding::size>("size")
+      .method<&PoolBinding::contains>("contains")
+      .method<&PoolBinding::users>("users");
 }

@@ -9,6 +9,7 @@
 
 #include "envelope.h"
 #include "js_api.h"
+#include "object_binding.h"
 #include "sse_session.h"
 
 namespace realtime::web {
@@ -155,18 +156,18 @@ EMSCRIPTEN_KEEPALIVE void rt_sse_on_retrying(void* client, std::uint32_t stream)
 
 EMSCRIPTEN_BINDINGS(realtime_sse) {
   using namespace emscripten;
-  class_<SseClient>("_SseClient")
+  realtime::web::ObjectBinding<SseClient>("_SseClient")
       .constructor<int, const emscripten::val&>()
-      .function("connect", &SseClient::connect)
-      .function("disconnect", &SseClient::disconnect)
-      .function("subscribeType", &SseClient::subscribe_type)
-      .function("unsubscribeType", &SseClient::unsubscribe_type)
-      .function("setWildcard", &SseClient::set_wildcard)
-      .function("provideUrl", &SseClient::provide_url)
-      .function("urlFailed", &SseClient::url_failed)
-      .function("readyState", &SseClient::ready_state)
-      .function("state", &SseClient::state)
-      .function("lastEventId", &SseClient::last_event_id)
-      .function("reconnects", &SseClient::reconnects)
-      .function("eventsReceived", &SseClient::events_received);
+      .method<&SseClient::connect>("connect")
+      .method<&SseClient::disconnect>("disconnect")
+      .method<&SseClient::subscribe_type>("subscribeType")
+      .method<&SseClient::unsubscribe_type>("unsubscribeType")
+      .method<&SseClient::set_wildcard>("setWildcard")
+      .method<&SseClient::provide_url>("provideUrl")
+      .method<&SseClient::url_failed>("urlFailed")
+      .method<&SseClient::ready_state>("readyState")
+      .method<&SseClient::state>("state")
+      .method<&SseClient::last_event_id>("lastEventId")
+      .method<&SseClient::reconnects>("reconnects")
+      .method<&SseClient::events_received>("eventsReceived");
 }

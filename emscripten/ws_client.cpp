@@ -10,6 +10,7 @@
 #include <string>
 
 #include "js_api.h"
+#include "object_binding.h"
 #include "ws_session.h"
 
 namespace realtime::web {
@@ -265,23 +266,23 @@ EMSCRIPTEN_BINDINGS(realtime_ws) {
       "_dropReasonName", +[](int reason) {
         return std::string(realtime::drop_reason_name(static_cast<realtime::DropReason>(reason)));
       });
-  class_<WsClient>("_WsClient")
+  realtime::web::ObjectBinding<WsClient>("_WsClient")
       .constructor<int, const emscripten::val&>()
-      .function("connect", &WsClient::connect)
-      .function("disconnect", &WsClient::disconnect)
-      .function("send", &WsClient::send)
-      .function("subscribeType", &WsClient::subscribe_type)
-      .function("unsubscribeType", &WsClient::unsubscribe_type)
-      .function("setWildcard", &WsClient::set_wildcard)
-      .function("setPreamble", &WsClient::set_preamble)
-      .function("provideUrl", &WsClient::provide_url)
-      .function("sendWithAck", &WsClient::send_with_ack)
-      .function("withdrawAck", &WsClient::withdraw_ack)
-      .function("joinChannel", &WsClient::join_channel)
-      .function("leaveChannel", &WsClient::leave_channel)
-      .function("channelPosition", &WsClient::channel_position)
-      .function("urlFailed", &WsClient::url_failed)
-      .function("readyState", &WsClient::ready_state)
-      .function("state", &WsClient::state)
-      .function("stats", &WsClient::stats);
+      .method<&WsClient::connect>("connect")
+      .method<&WsClient::disconnect>("disconnect")
+      .method<&WsClient::send>("send")
+      .method<&WsClient::subscribe_type>("subscribeType")
+      .method<&WsClient::unsubscribe_type>("unsubscribeType")
+      .method<&WsClient::set_wildcard>("setWildcard")
+      .method<&WsClient::set_preamble>("setPreamble")
+      .method<&WsClient::provide_url>("provideUrl")
+      .method<&WsClient::send_with_ack>("sendWithAck")
+      .method<&WsClient::withdraw_ack>("withdrawAck")
+      .method<&WsClient::join_channel>("joinChannel")
+      .method<&WsClient::leave_channel>("leaveChannel")
+      .method<&WsClient::channel_position>("channelPosition")
+      .method<&WsClient::url_failed>("urlFailed")
+      .method<&WsClient::ready_state>("readyState")
+      .method<&WsClient::state>("state")
+      .method<&WsClient::stats>("stats");
 }

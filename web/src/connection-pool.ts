@@ -10,7 +10,7 @@
 // at most once, so a double release cannot steal another user's reference.
 import { Emitter } from './emitter.js';
 import { RealtimeError } from './errors.js';
-import { type RealtimeModule, loadRuntime, runtimeIfLoaded } from './runtime.js';
+import { type RealtimeModule, loadRuntime, nativeObject, runtimeIfLoaded } from './runtime.js';
 import type { ConnectionState, StateEvent, UrlSource } from './native-manager.js';
 import { type SSEConfig, ServerSentEventsManager } from './sse-manager.js';
 import { type WebSocketConfig, WebSocketManager } from './websocket-manager.js';
@@ -33,8 +33,8 @@ interface RawConnectionPool {
 }
 
 function nativePool(mod: RealtimeModule, c: ConnectionPoolConfig): RawConnectionPool {
-  const Ctor = mod._ConnectionPool as new (max: number, idle: number, check: number) => RawConnectionPool;
-  return new Ctor(c.maxConnections, c.idleTimeout, c.healthCheckInterval);
+  return nativeObject<RawConnectionPool>(
+    mod, '_ConnectionPool', c.maxConnections, c.idleTimeout, c.healthCheckInterval);
 }
 
 export interface ConnectionEvents {

@@ -4,6 +4,7 @@
 // Every flush takes everything pending, oldest first: nothing is lost or reordered.
 import { RealtimeError, safeCall } from './errors.js';
 import { NativeOwner, monotonicNow } from './native-owner.js';
+import { nativeObject } from './runtime.js';
 
 /**
  * - `'size'`: flush when `batchSize` messages are pending, or `flushInterval` ms after the oldest.
@@ -91,8 +92,8 @@ export class MessageBatcher<T = unknown> {
     this.native = new NativeOwner<RawBatcher>(
       this,
       (mod) =>
-        new (mod._MessageBatcher as new (s: number, i: number, p: number) => RawBatcher)(
-          batchSize, flushInterval, NATIVE_PRIORITY[priority]),
+        nativeObject<RawBatcher>(
+          mod, '_MessageBatcher', batchSize, flushInterval, NATIVE_PRIORITY[priority]),
       (n) => this.replay(n),
     );
   }

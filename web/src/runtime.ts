@@ -78,6 +78,39 @@ export function deleteLater(obj: { delete(): void }): void {
   else obj.delete();
 }
 
+type NativeFunction = (...args: unknown[]) => unknown;
+const methodTables = new Map<string, Array<[string, NativeFunction]>>();
+
+/**
+ * Creates the native object `name` (emscripten/object_binding.h): `_Name_new(...args)` gives its
+ * handle, and each `_Name_<method>(handle, …)` the module exports becomes a method of the object
+ * returned, `delete()` included. Once deleted, a call throws instead of touching freed memory.
+ */
+export function nativeObject<T>(mod: RealtimeModule, name: string, ...args: unknown[]): T {
+  const prefix = `${name}_`;
+  let table = methodTables.get(name);
+  if (!table) {
+    table = Object.keys(mod)
+      .filter((key) => key.startsWith(prefix) && key !== `${prefix}new`)
+      .map((key) => [key.slice(prefix.length), mod[key] as NativeFunction]);
+    methodTables.set(name, table);
+  }
+  let self = (mod[`${prefix}new`] as NativeFunction)(...args) as number;
+  const obj: Record<string, NativeFunction> = {};
+  for (const [method, fn] of table) {
+    obj[method] = (...a: unknown[]) => {
+      if (self === 0) throw new Error(`realtime-wasm: ${name}.${method} after delete()`);
+      return fn(self, ...a);
+    };
+  }
+  const free = obj.delete!;
+  obj.delete = () => {
+    free();
+    self = 0;
+  };
+  return obj as T;
+}
+
 // Each route calls the method of the same name on the handle's sink.
 function route(name: string) {
   return (handle: number, ...args: unknown[]): unknown => {

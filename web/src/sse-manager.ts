@@ -13,7 +13,7 @@ import {
   NativeManager,
   checkUrl,
 } from './native-manager.js';
-import { type RealtimeModule, type Sink, runtimeIfLoaded } from './runtime.js';
+import { type RealtimeModule, type Sink, nativeObject, runtimeIfLoaded } from './runtime.js';
 
 export type EventSourceConstructor = new (
   url: string,
@@ -186,10 +186,7 @@ export class ServerSentEventsManager extends NativeManager<RawSseClient, SSEMana
   protected createClient(mod: RealtimeModule, handle: number): RawSseClient {
     // The config object as given (emscripten/sse_client.cpp reads it; what is left out keeps
     // the C++ default).
-    return new (mod._SseClient as unknown as new (h: number, cfg: object) => RawSseClient)(
-      handle,
-      this.config,
-    );
+    return nativeObject<RawSseClient>(mod, '_SseClient', handle, this.config);
   }
 }
 

@@ -17,6 +17,7 @@ import {
   type Sink,
   type WebSocketConstructor,
   dropReasonName,
+  nativeObject,
 } from './runtime.js';
 
 export interface WebSocketConfig extends ConnectionOptions {
@@ -425,10 +426,7 @@ export class WebSocketManager extends NativeManager<RawWsClient, ManagerEvents> 
   }
 
   protected createClient(mod: RealtimeModule, handle: number): RawWsClient {
-    return new (mod._WsClient as unknown as new (h: number, cfg: object) => RawWsClient)(
-      handle,
-      this.nativeConfig(),
-    );
+    return nativeObject<RawWsClient>(mod, '_WsClient', handle, this.nativeConfig());
   }
 
   /** The config object the native client reads (emscripten/ws_client.cpp); an option left out
