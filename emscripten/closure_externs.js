@@ -18,6 +18,11 @@ RtHost.prototype.url;
 RtHost.prototype.ack;
 RtHost.prototype.publication;
 RtHost.prototype.gap;
+RtHost.prototype.token;
+RtHost.prototype.auth;
+/** @record */
+function NodeTimeout() {}
+NodeTimeout.prototype.unref;
 /** @record */
 function RtSseRequest() {}
 RtSseRequest.prototype.transport;

@@ -36,6 +36,12 @@ void rt_emit_gap(int handle, int channel_id, const char* from_epoch, std::size_t
                  double from_offset, const char* epoch, std::size_t epoch_len);
 // Dynamic URL: asks the handle's url function for attempt `seq` (answered via provideUrl).
 void rt_emit_url_request(int handle, std::uint32_t seq);
+// Credentials: asks the handle's token provider for request `seq` (answered via provideToken).
+void rt_emit_token_request(int handle, std::uint32_t seq);
+void rt_emit_auth(int handle, const char* phase, std::size_t phase_len, const char* reason,
+                  std::size_t reason_len, double expires_at);
+// setTimeout, unref'd where the runtime has that (Node): it never keeps the process alive.
+long rt_set_timeout_unref(void (*callback)(void*), double delay_ms, void* user_data);
 // Installs the page lifecycle listeners once; returns the state now: bit 0 online, bit 1 visible.
 int rt_lifecycle_install();
 void rt_emit_close(int handle, int code, const char* reason, std::size_t len, int clean);
@@ -60,7 +66,7 @@ class Timer {
   Timer(const Timer&) = delete;
   Timer& operator=(const Timer&) = delete;
   ~Timer() { cancel(); }
-  void arm(double delay_ms, void (*callback)(void*), void* user_data);
+  void arm(double delay_ms, void (*callback)(void*), void* user_data, bool unref = false);
   void cancel();
   // Call first thing in the callback: the timeout is spent.
   void fired();

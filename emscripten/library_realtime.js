@@ -254,6 +254,26 @@ mergeInto(LibraryManager.library, {
   rt_emit_url_request: function(handle, seq) {
     RT.host().url(handle, seq);
   },
+  rt_emit_token_request__deps: ['$RT'],
+  rt_emit_token_request: function(handle, seq) {
+    RT.host().token(handle, seq);
+  },
+  rt_emit_auth__deps: ['$RT'],
+  rt_emit_auth: function(handle, phasePtr, phaseLen, reasonPtr, reasonLen, expiresAt) {
+    RT.host().auth(handle, RT.text(phasePtr, phaseLen), RT.text(reasonPtr, reasonLen), expiresAt);
+  },
+  // emscripten_set_timeout, unref'd in Node (the credentials' refresh before expiry). The id it
+  // returns (a Node Timeout's primitive) is what emscripten_clear_timeout takes.
+  rt_set_timeout_unref__deps: ['$callUserCallback'],
+  rt_set_timeout_unref: function(cb, msecs, userData) {
+    var t = setTimeout(function() {
+      callUserCallback(function() {
+        {{{ makeDynCall('vi', 'cb') }}}(userData);
+      });
+    }, msecs);
+    if (t && typeof t.unref === 'function') t.unref();
+    return t;
+  },
   // The page lifecycle, as inputs for the sessions (the decisions are C++'s: src/connector.h).
   // Installed once, on the first native client; the event names go to C++ as the browser
   // spells them. A worker has online/offline only; plain Node has none of them.

@@ -55,6 +55,14 @@ class WsClient final : public WsHost, private LifecycleListener {
   void url_failed(double seq, const std::string& detail) {
     session_.url_failed(static_cast<std::uint32_t>(seq), detail);
   }
+  void provide_token(double seq, const std::string& token) {
+    session_.provide_token(static_cast<std::uint32_t>(seq), token);
+  }
+  void token_failed(double seq, const std::string& detail) {
+    session_.token_failed(static_cast<std::uint32_t>(seq), detail);
+  }
+  // Epoch ms, or NaN when no refresh is scheduled.
+  double refresh_scheduled_at() const { return session_.refresh_scheduled_at().value_or(NAN); }
   // The id of the pending message, or (a number) the Errc that refused it at once.
   emscripten::val send_with_ack(const std::string& type, const std::string& payload_json,
                                 const std::string& id, double timestamp, double timeout_ms) {
@@ -121,6 +129,11 @@ class WsClient final : public WsHost, private LifecycleListener {
                       static_cast<double>(session_.config().limits.max_message_bytes));
   }
   void request_url(std::uint32_t seq) override { rt_emit_url_request(handle_, seq); }
+  void request_token(std::uint32_t seq) override { rt_emit_token_request(handle_, seq); }
+  void on_auth(AuthPhase phase, TokenReason reason, double expires_at) override {
+    std::string_view p = auth_phase_name(phase), r = token_reason_name(reason);
+    rt_emit_auth(handle_, p.data(), p.size(), r.data(), r.size(), expires_at);
+  }
   void send_text(std::uint32_t socket, const std::string& text) override {
     rt_ws_send(socket, text.data(), text.size());
   }
@@ -130,7 +143,8 @@ class WsClient final : public WsHost, private LifecycleListener {
   void release_socket(std::uint32_t socket) override { rt_ws_release(socket); }
   void set_timer(WsTimer timer, double delay_ms) override {
     auto i = static_cast<int>(timer);
-    timers_[i].arm(delay_ms, &WsClient::fire, &timer_cookies_[i]);
+    // The refresh before expiry never keeps a Node process alive (unref'd).
+    timers_[i].arm(delay_ms, &WsClient::fire, &timer_cookies_[i], timer == WsTimer::kTokenRefresh);
   }
   void cancel_timer(WsTimer timer) override { timers_[static_cast<int>(timer)].cancel(); }
   void on_state(WsState n, WsState o) override {
@@ -214,6 +228,11 @@ class WsClient final : public WsHost, private LifecycleListener {
       w.auth.retries = static_cast<std::uint32_t>(auth_retries);
       w.auth.reset_after_ms = c.num("authRetryResetMs", w.auth.reset_after_ms);
     }
+    CredentialsConfig& k = w.credentials;
+    k.enabled = c.flag("credentials", false);
+    k.refresh_threshold_ms = c.num("refreshThreshold", k.refresh_threshold_ms);
+    k.max_retries = static_cast<std::uint32_t>(c.num("maxRetries", k.max_retries));
+    k.subprotocol = c.flag("tokenSubprotocol", k.subprotocol);
     return w;
   }
 
@@ -223,7 +242,9 @@ class WsClient final : public WsHost, private LifecycleListener {
                                                          {this, WsTimer::kHeartbeat},
                                                          {this, WsTimer::kCloseTimeout},
                                                          {this, WsTimer::kConnectTimeout},
-                                                         {this, WsTimer::kAckTimeout}}};
+                                                         {this, WsTimer::kAckTimeout},
+                                                         {this, WsTimer::kTokenRefresh},
+                                                         {this, WsTimer::kTokenRetry}}};
   TypeRegistry types_;
   bool wildcard_ = false;
   bool lifecycle_ = true;
@@ -282,6 +303,9 @@ EMSCRIPTEN_BINDINGS(realtime_ws) {
       .function("leaveChannel", &WsClient::leave_channel)
       .function("channelPosition", &WsClient::channel_position)
       .function("urlFailed", &WsClient::url_failed)
+      .function("provideToken", &WsClient::provide_token)
+      .function("tokenFailed", &WsClient::token_failed)
+      .function("refreshScheduledAt", &WsClient::refresh_scheduled_at)
       .function("readyState", &WsClient::ready_state)
       .function("state", &WsClient::state)
       .function("stats", &WsClient::stats);

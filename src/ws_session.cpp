@@ -27,6 +27,14 @@ std::string_view drop_reason_name(DropReason r) {
 }
 
 namespace {
+// The provider's retries: the reconnect backoff (one backoff), `max_retries` of them, with full
+// jitter (a fleet whose token service failed does not retry in lockstep).
+BackoffConfig token_retry_config(const WsConfig& c) {
+  BackoffConfig b = c.connection.backoff;
+  b.reconnect_attempts = c.credentials.max_retries;
+  b.jitter = true;
+  return b;
+}
 // Close codes after which a server is expected back: reconnect even when the close was clean.
 bool server_expects_reconnect(int code) {
   return code == 1001 || code == 1011 || code == 1012 || code == 1013 || code == 1014;
@@ -41,7 +49,8 @@ WsSession::WsSession(WsConfig config, WsHost& host)
       connector_(config_.connection, *this),
       heartbeat_(config_.heartbeat),
       queue_(config_.message_queue_size),
-      acks_(config_.delivery) {}
+      acks_(config_.delivery),
+      token_retry_(token_retry_config(config_), [this] { return host_.random_u32(); }) {}
 
 WsSession::~WsSession() {
   for (int t = 0; t < kWsTimerCount; ++t) host_.cancel_timer(static_cast<WsTimer>(t));
@@ -72,6 +81,7 @@ void WsSession::set_state(WsState s) {
   if (s == state_) return;
   WsState old = state_;
   state_ = s;
+  if (s == WsState::kClosed) stop_credentials();
   host_.on_state(s, old);
 }
 
@@ -91,7 +101,9 @@ RT_COLD void WsSession::connect() {
   host_.cancel_timer(WsTimer::kCloseTimeout);
   ever_opened_ = false;
   auth_retries_left_ = config_.auth.retries;
+  first_attempt_ = true;
   set_state(WsState::kConnecting);
+  schedule_refresh();  // a token still held from before a disconnect(): its refresh again
   connector_.start();
 }
 
@@ -108,6 +120,14 @@ void WsSession::cancel_timer(ConnectorTimer timer) { host_.cancel_timer(ws_timer
 
 RT_COLD void WsSession::start_transport(const std::string& url) {
   drop_socket();
+  bool first = first_attempt_;
+  first_attempt_ = false;
+  // The credentials step: without a usable token this attempt waits for one.
+  if (config_.credentials.enabled && !token_usable()) return hold_for_token(url, first);
+  open_transport(url);
+}
+
+RT_COLD void WsSession::open_transport(const std::string& url) {
   socket_ = host_.open_socket(url, config_.protocols);
   if (socket_ == 0) {
     connector_.stop();
@@ -136,6 +156,7 @@ void WsSession::drop_socket() {
 RT_COLD void WsSession::disconnect(int code, std::string_view reason) {
   connector_.stop();
   host_.cancel_timer(WsTimer::kHeartbeat);
+  stop_credentials();
   if (state_ == WsState::kClosed || state_ == WsState::kClosing) return;
   if (socket_ == 0) {
     set_state(WsState::kClosed);
@@ -362,6 +383,7 @@ RT_COLD void WsSession::on_socket_close(std::uint32_t socket, int code, std::str
     set_state(WsState::kClosed);
     return;
   }
+  if (config_.credentials.enabled && is_auth_close_code(code)) token_.stale = true;
   if (config_.auth.enabled && is_auth_close_code(code)) {
     if (ever_opened_ && host_.now_ms() - opened_at_ >= config_.auth.reset_after_ms) {
       auth_retries_left_ = config_.auth.retries;  // it served a while: not a rejection streak
@@ -406,6 +428,7 @@ void WsSession::set_open_preamble(std::string type, std::string payload_json) {
 }
 
 RT_COLD void WsSession::handle_lost(bool dead) {
+  token_.waiting = false;  // an attempt held for a token (connectTimeout) is abandoned
   switch (connector_.lost(dead)) {
     case Connector::Lost::kRetrying:
     case Connector::Lost::kWaiting: set_state(WsState::kReconnecting); return;
@@ -486,6 +509,8 @@ RT_COLD void WsSession::on_timer(WsTimer timer) {
       }
       arm_ack_timer();
       return;
+    case WsTimer::kTokenRefresh:
+    case WsTimer::kTokenRetry: return on_token_timer(timer);
     case WsTimer::kCloseTimeout:
       if (state_ != WsState::kClosing) return;
       drop_socket();

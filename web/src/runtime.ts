@@ -43,6 +43,12 @@ export interface Sink {
   gap?(channelId: number, fromEpoch: string, fromOffset: number, epoch: string): void;
   /** A dynamic URL is wanted for attempt `seq` (answered with the client's provideUrl). */
   url?(seq: number): void;
+  /** The credentials step wants a token for request `seq` (answered with provideToken or
+   * tokenFailed). */
+  token?(seq: number): void;
+  /** The credentials step's progress: phase 'refreshing' | 'refreshed' | 'waiting', reason
+   * 'connect' | 'expiring' | 'expired' | 'rejected'; expiresAt (epoch ms, NaN: no `exp`). */
+  auth?(phase: string, reason: string, expiresAt: number): void;
   webSocket?(): WebSocketConstructor | undefined;
   [extra: string]: unknown;
 }
@@ -150,6 +156,8 @@ const rtHost: Record<string, unknown> = {
   close: route('close'),
   sseRequest: route('sseRequest'),
   url: route('url'),
+  token: route('token'),
+  auth: route('auth'),
   ack: route('ack'),
   gap: route('gap'),
   webSocketFor(handle: number): WebSocketConstructor | undefined {

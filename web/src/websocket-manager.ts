@@ -90,7 +90,8 @@ export interface CloseEvent {
 /** SecureWebSocketManager's token lifecycle (never carries the token itself). */
 export interface AuthEvent {
   /** 'refreshing': the tokenProvider is being called; 'refreshed': a new token is in use;
-   * 'waiting': a socket open is held until the refresh completes. */
+   * 'waiting': a reconnect attempt is held until the refresh completes (the C++ session's
+   * credentials step). */
   phase: 'refreshing' | 'refreshed' | 'waiting';
   /** Why a refresh started. */
   reason?: 'connect' | 'expiring' | 'expired' | 'rejected';
@@ -145,6 +146,11 @@ export interface RawWsClient extends RawClient {
   leaveChannel(name: string): void;
   channelPosition(name: string): ChannelPosition | null;
   setPreamble(type: string, payloadJson: string): void;
+  /** The credentials step (SecureWebSocketManager): answers to the sink's `token(seq)`. */
+  provideToken(seq: number, token: string): void;
+  tokenFailed(seq: number, message: string): void;
+  /** Epoch ms of the next token refresh, NaN when none is scheduled. */
+  refreshScheduledAt(): number;
   stats(): ConnectionStats;
 }
 
