@@ -10,6 +10,7 @@
 // at most once, so a double release cannot steal another user's reference.
 import { Emitter } from './emitter.js';
 import { RealtimeError } from './errors.js';
+import { monotonicNow as now } from './native-owner.js';
 import { type RealtimeModule, loadRuntime, runtimeIfLoaded } from './runtime.js';
 import type { ConnectionState, StateEvent, UrlSource } from './native-manager.js';
 import { type SSEConfig, ServerSentEventsManager } from './sse-manager.js';
@@ -150,11 +151,6 @@ class Lease implements PoolLease {
     this.releaseEntry();
   }
 }
-
-const now = (): number =>
-  typeof performance === 'object' && typeof performance.now === 'function'
-    ? performance.now()
-    : Date.now();
 
 const ignore = (): void => {};
 
