@@ -28,7 +28,6 @@ function RtSseRequest() {}
 RtSseRequest.prototype.transport;
 RtSseRequest.prototype.EventSource;
 RtSseRequest.prototype.withCredentials;
-RtSseRequest.prototype.maxEventBytes;
 RtSseRequest.prototype.types;
 RtSseRequest.prototype.headers;
 RtSseRequest.prototype.method;

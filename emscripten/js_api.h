@@ -22,7 +22,9 @@ void rt_ws_close(std::uint32_t socket, int code, const char* reason, std::size_t
 void rt_ws_release(std::uint32_t socket);
 int rt_ws_live_sockets();
 
-void rt_emit_state(int handle, int new_state, int old_state);
+// The state names are C++'s (ws_state_name): 'connecting', 'open', 'reconnecting', …
+void rt_emit_state(int handle, const char* new_state, std::size_t new_len, const char* old_state,
+                   std::size_t old_len);
 void rt_emit_message(int handle, int type_id, const char* payload, std::size_t len);
 void rt_emit_raw(int handle, const char* text, std::size_t len);
 void rt_emit_error(int handle, int code, const char* message, std::size_t len);
@@ -48,8 +50,10 @@ void rt_emit_close(int handle, int code, const char* reason, std::size_t len, in
 std::uint32_t rt_random_u32();
 double rt_date_now();
 
+// max_event_bytes: the EventSource transport does not copy a longer event's data into the heap
+// (rt_sse_on_oversize instead).
 std::uint32_t rt_sse_open(void* client, int handle, const char* url, std::size_t url_len,
-                          const char* last_event_id, std::size_t id_len);
+                          const char* last_event_id, std::size_t id_len, double max_event_bytes);
 void rt_sse_close(std::uint32_t stream);
 int rt_sse_live_streams();
 void rt_emit_sse(int handle, int type_id, const char* type, std::size_t type_len, const char* data,

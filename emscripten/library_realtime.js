@@ -170,12 +170,13 @@ mergeInto(LibraryManager.library, {
     // do not), a reason we recognise becomes an error event: a server that sends invalid UTF-8
     // or an over-long frame is reported as such, not only as a 1006 close. Only fixed texts are
     // passed on: a foreign error message could hold the URL (and a token in it).
+    // C++ maps the implementation's code to an Errc (ws_client.cpp rt_ws_on_error) and ignores
+    // the ones it does not know.
     socket.onerror = function(e) {
       var code = e && e.error && e.error.code;
-      var errc = code === 'WS_ERR_INVALID_UTF8' ? 7 : code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 5 : 0;
-      if (!errc || !RT.sockets[id]) return;
-      var p = RT.stageAll(['the WebSocket implementation failed the connection (' + code + ')']);
-      _rt_ws_on_error(client, id, errc, p[0], p[1]);
+      if (typeof code !== 'string' || !RT.sockets[id]) return;
+      var p = RT.stageAll([code]);
+      _rt_ws_on_error(client, id, p[0], p[1]);
     };
     return id;
   },
@@ -215,8 +216,8 @@ mergeInto(LibraryManager.library, {
 
   // ---- events from C++ to the web/ layer ----
   rt_emit_state__deps: ['$RT'],
-  rt_emit_state: function(handle, newState, oldState) {
-    RT.host().state(handle, newState, oldState);
+  rt_emit_state: function(handle, newPtr, newLen, oldPtr, oldLen) {
+    RT.host().state(handle, RT.shortText(newPtr, newLen), RT.shortText(oldPtr, oldLen));
   },
   rt_emit_message__deps: ['$RT'],
   rt_emit_message: function(handle, typeId, ptr, len) {
@@ -310,7 +311,7 @@ mergeInto(LibraryManager.library, {
   rt_sse_open__deps: ['$RT', 'rt_sse_on_open', 'rt_sse_on_bytes', 'rt_sse_on_event', 'rt_sse_on_end',
                       'rt_sse_on_retrying', 'rt_sse_on_oversize'],
   rt_sse_open__postset: "Module['rtSseListen'] = function(handle, type) { RT.sseListen(handle, type); };",
-  rt_sse_open: function(client, handle, urlPtr, urlLen, idPtr, idLen) {
+  rt_sse_open: function(client, handle, urlPtr, urlLen, idPtr, idLen, maxEventBytes) {
     var url = RT.text(urlPtr, urlLen);
     var lastEventId = RT.text(idPtr, idLen);
     var request = RT.host().sseRequest(handle);
@@ -331,7 +332,6 @@ mergeInto(LibraryManager.library, {
         RT.liveStreams--;
         return 0;
       }
-      var maxEventBytes = request.maxEventBytes;
       var deliver = function(e) {
         var data = String(e.data);
         if (data.length > maxEventBytes) {  // over the limit whatever it holds: not copied

@@ -148,7 +148,8 @@ class WsClient final : public WsHost, private LifecycleListener {
   }
   void cancel_timer(WsTimer timer) override { timers_[static_cast<int>(timer)].cancel(); }
   void on_state(WsState n, WsState o) override {
-    rt_emit_state(handle_, static_cast<int>(n), static_cast<int>(o));
+    std::string_view a = ws_state_name(n), b = ws_state_name(o);
+    rt_emit_state(handle_, a.data(), a.size(), b.data(), b.size());
   }
   void on_message(const Envelope& env, std::string_view raw) override {
     if (wildcard_) rt_emit_raw(handle_, raw.data(), raw.size());
@@ -268,11 +269,19 @@ EMSCRIPTEN_KEEPALIVE void rt_ws_on_oversize(void* client, std::uint32_t socket, 
   static_cast<WsClient*>(client)->session().on_socket_oversize(socket,
                                                                static_cast<std::size_t>(size));
 }
-// `code` is an Errc the transport recognised (library_realtime.js maps the socket's error).
-EMSCRIPTEN_KEEPALIVE void rt_ws_on_error(void* client, std::uint32_t socket, int code,
-                                         const char* detail, std::size_t len) {
+// The socket's error carried a code (the `ws` package says why it failed a connection; browsers
+// do not): the ones recognised become an error event. Only fixed texts are passed on: a foreign
+// error message could hold the URL (and a token in it).
+EMSCRIPTEN_KEEPALIVE void rt_ws_on_error(void* client, std::uint32_t socket, const char* code,
+                                         std::size_t len) {
+  std::string_view name(code, len);
+  realtime::Errc errc = name == "WS_ERR_INVALID_UTF8"                 ? realtime::Errc::kInvalidUtf8
+                        : name == "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH" ? realtime::Errc::kTooLarge
+                                                                      : realtime::Errc::kOk;
+  if (errc == realtime::Errc::kOk) return;
   static_cast<WsClient*>(client)->session().on_socket_error(
-      socket, static_cast<realtime::Errc>(code), {detail, len});
+      socket, errc,
+      "the WebSocket implementation failed the connection (" + std::string(name) + ")");
 }
 EMSCRIPTEN_KEEPALIVE void rt_ws_on_close(void* client, std::uint32_t socket, int code,
                                          const char* reason, std::size_t len, int clean) {

@@ -7,11 +7,8 @@ import { RealtimeError, safeCall } from './errors.js';
 import { NativeOwner } from './native-owner.js';
 import { type RealtimeModule, type Sink, errcName, register, unregister } from './runtime.js';
 
+/** The C++ WsState's names (src/ws_session.cpp ws_state_name), as the native client passes them. */
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closing' | 'closed';
-/** The C++ WsState enum, in order. */
-export const CONNECTION_STATES: readonly ConnectionState[] = [
-  'connecting', 'open', 'reconnecting', 'closing', 'closed',
-];
 
 export interface StateEvent {
   newState: ConnectionState;
@@ -226,7 +223,7 @@ export abstract class NativeManager<Client extends RawClient, Events extends Bas
 
   private create(mod: RealtimeModule): Client {
     this.handle = register({
-      state: (n: number, o: number) => this.onState(n, o),
+      state: (n: string, o: string) => this.onState(n as ConnectionState, o as ConnectionState),
       error: (code: number, message: string, status?: number) =>
         this.fail(this.makeError(code, message, status)),
       url: (seq: number) => this.resolveUrl(seq),
@@ -262,9 +259,7 @@ export abstract class NativeManager<Client extends RawClient, Events extends Bas
     this.byTypeId.set(subs.typeId, subs);
   }
 
-  private onState(n: number, o: number): void {
-    const newState = CONNECTION_STATES[n]!;
-    const oldState = CONNECTION_STATES[o]!;
+  private onState(newState: ConnectionState, oldState: ConnectionState): void {
     this.current = newState;
     if (newState === 'open') {
       this.lastError = null;

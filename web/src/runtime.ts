@@ -30,7 +30,8 @@ export interface ConnectionStats {
 
 /** Receives the events of one native client. */
 export interface Sink {
-  state(newState: number, oldState: number): void;
+  /** State names as C++ spells them (ws_state_name): never a copied table. */
+  state(newState: string, oldState: string): void;
   error(code: number, message: string, status?: number): void;
   message?(typeId: number, payloadJson: string): void;
   raw?(text: string): void;

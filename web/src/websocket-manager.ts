@@ -109,25 +109,8 @@ export interface ManagerEvents extends BaseEvents {
   message: WebSocketMessage;
 }
 
-type Tunables = Omit<
-  WebSocketConfig,
-  | 'url' | 'protocols' | 'WebSocket' | 'codec' | keyof Omit<ConnectionOptions, 'reconnectAttempts'>
-  // defaults in C++ only (emscripten/ws_client.cpp reads what is given)
-  | 'realtimeProtocol' | 'maxPendingAcks' | 'maxPendingAckBytes'
->;
-
-export const WS_DEFAULTS: Readonly<Required<Tunables>> = {
-  reconnectAttempts: 5,
-  reconnectInterval: 1000,
-  maxReconnectInterval: 30000,
-  reconnectJitter: false,
-  heartbeatInterval: 30000,
-  heartbeatMissedLimit: 2,
-  messageQueueSize: 100,
-  maxMessageBytes: 1 << 20,
-  maxDepth: 128,
-  maxDecodeBacklog: 10_000,
-};
+/** Inbound messages waiting for a codec's decode (a JS-only step: there is no C++ copy). */
+const DEFAULT_DECODE_BACKLOG = 10_000;
 
 /** sendWithAck's options. */
 export interface AckOptions {
@@ -164,7 +147,9 @@ function asRealtimeError(err: unknown, code: RealtimeErrorCode, message: string)
 }
 
 export class WebSocketManager extends NativeManager<RawWsClient, ManagerEvents> {
-  protected config: WebSocketConfig & Required<Tunables>;
+  /** As given: the native client reads it, with the C++ defaults for what is left out
+   * (emscripten/ws_client.cpp). */
+  protected config: WebSocketConfig;
   private codec: PayloadCodec | null;
   private outChain: Promise<void> = Promise.resolve();
   private outPending = 0;
@@ -177,7 +162,7 @@ export class WebSocketManager extends NativeManager<RawWsClient, ManagerEvents> 
   constructor(config: WebSocketConfig) {
     super();
     checkUrl('WebSocketManager', config?.url);
-    this.config = { ...WS_DEFAULTS, ...config };
+    this.config = { ...config };
     this.codec = config.codec ?? null;
   }
 
@@ -250,7 +235,7 @@ export class WebSocketManager extends NativeManager<RawWsClient, ManagerEvents> 
     const type = env.type;
     const wantsEvent = this.events.has('message');
     if (!wantsEvent && !this.hasSubscribers(type)) return;  // nobody listens: no decode
-    if (this.inPending >= this.config.maxDecodeBacklog) {
+    if (this.inPending >= (this.config.maxDecodeBacklog ?? DEFAULT_DECODE_BACKLOG)) {
       this.events.emit('drop', { reason: 'decode_backlog', count: 1 });
       return;
     }
