@@ -18,12 +18,16 @@ RtHost.prototype.url;
 RtHost.prototype.ack;
 RtHost.prototype.publication;
 RtHost.prototype.gap;
+RtHost.prototype.token;
+RtHost.prototype.auth;
+/** @record */
+function NodeTimeout() {}
+NodeTimeout.prototype.unref;
 /** @record */
 function RtSseRequest() {}
 RtSseRequest.prototype.transport;
 RtSseRequest.prototype.EventSource;
 RtSseRequest.prototype.withCredentials;
-RtSseRequest.prototype.maxEventBytes;
 RtSseRequest.prototype.types;
 RtSseRequest.prototype.headers;
 RtSseRequest.prototype.method;

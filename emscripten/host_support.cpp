@@ -10,6 +10,7 @@
 
 #include "errc.h"
 #include "js_api.h"
+#include "jwt.h"
 
 namespace realtime::web {
 namespace {
@@ -86,9 +87,10 @@ void lifecycle_remove(LifecycleListener* listener) {
                     g_lifecycle.end());
 }
 
-void Timer::arm(double delay_ms, void (*callback)(void*), void* user_data) {
+void Timer::arm(double delay_ms, void (*callback)(void*), void* user_data, bool unref) {
   cancel();
-  id_ = emscripten_set_timeout(callback, delay_ms, user_data);
+  id_ = unref ? rt_set_timeout_unref(callback, delay_ms, user_data)
+              : emscripten_set_timeout(callback, delay_ms, user_data);
   armed_ = true;
   ++g_live_timers;
 }
@@ -143,7 +145,37 @@ extern "C" EMSCRIPTEN_KEEPALIVE void rt_lifecycle(const char* name, std::size_t 
   }
 }
 
+namespace {
+// The one JWT decoder (src/jwt.h), for tests/js/jwt.test.mjs: {error, reason, expMs, iatMs,
+// nbfMs}, error '' when valid, a claim null when absent.
+emscripten::val decode_jwt_value(const std::string& token) {
+  realtime::JwtDecodeResult r = realtime::decode_jwt(token);
+  emscripten::val o = emscripten::val::object();
+  o.set("error", r.error == realtime::Errc::kOk ? std::string() : std::string(errc_name(r.error)));
+  o.set("reason", std::string(r.reason));
+  const char* names[] = {"expMs", "iatMs", "nbfMs"};
+  const std::optional<double>* claims[] = {&r.claims.exp_ms, &r.claims.iat_ms, &r.claims.nbf_ms};
+  for (int i = 0; i < 3; ++i) {
+    o.set(names[i], *claims[i] ? emscripten::val(**claims[i]) : emscripten::val::null());
+  }
+  return o;
+}
+// Its strict base64url, as hex (the bytes need not be UTF-8), or null.
+emscripten::val base64url_hex(const std::string& text) {
+  std::optional<std::string> bytes = realtime::base64url_decode(text);
+  if (!bytes) return emscripten::val::null();
+  std::string hex;
+  for (unsigned char c : *bytes) {
+    hex += "0123456789abcdef"[c >> 4];
+    hex += "0123456789abcdef"[c & 15];
+  }
+  return emscripten::val(hex);
+}
+}  // namespace
+
 EMSCRIPTEN_BINDINGS(realtime_support) {
+  emscripten::function("_decodeJwt", &decode_jwt_value);
+  emscripten::function("_base64UrlDecodeHex", &base64url_hex);
   emscripten::function("_liveHandles", &realtime::web::live_handles);
   // Bytes of WebAssembly memory (it only grows): for tests that bound memory under a flood.
   emscripten::function(

@@ -22,7 +22,9 @@ void rt_ws_close(std::uint32_t socket, int code, const char* reason, std::size_t
 void rt_ws_release(std::uint32_t socket);
 int rt_ws_live_sockets();
 
-void rt_emit_state(int handle, int new_state, int old_state);
+// The state names are C++'s (ws_state_name): 'connecting', 'open', 'reconnecting', …
+void rt_emit_state(int handle, const char* new_state, std::size_t new_len, const char* old_state,
+                   std::size_t old_len);
 void rt_emit_message(int handle, int type_id, const char* payload, std::size_t len);
 void rt_emit_raw(int handle, const char* text, std::size_t len);
 void rt_emit_error(int handle, int code, const char* message, std::size_t len);
@@ -36,14 +38,22 @@ void rt_emit_gap(int handle, int channel_id, const char* from_epoch, std::size_t
                  double from_offset, const char* epoch, std::size_t epoch_len);
 // Dynamic URL: asks the handle's url function for attempt `seq` (answered via provideUrl).
 void rt_emit_url_request(int handle, std::uint32_t seq);
+// Credentials: asks the handle's token provider for request `seq` (answered via provideToken).
+void rt_emit_token_request(int handle, std::uint32_t seq);
+void rt_emit_auth(int handle, const char* phase, std::size_t phase_len, const char* reason,
+                  std::size_t reason_len, double expires_at);
+// setTimeout, unref'd where the runtime has that (Node): it never keeps the process alive.
+long rt_set_timeout_unref(void (*callback)(void*), double delay_ms, void* user_data);
 // Installs the page lifecycle listeners once; returns the state now: bit 0 online, bit 1 visible.
 int rt_lifecycle_install();
 void rt_emit_close(int handle, int code, const char* reason, std::size_t len, int clean);
 std::uint32_t rt_random_u32();
 double rt_date_now();
 
+// max_event_bytes: the EventSource transport does not copy a longer event's data into the heap
+// (rt_sse_on_oversize instead).
 std::uint32_t rt_sse_open(void* client, int handle, const char* url, std::size_t url_len,
-                          const char* last_event_id, std::size_t id_len);
+                          const char* last_event_id, std::size_t id_len, double max_event_bytes);
 void rt_sse_close(std::uint32_t stream);
 int rt_sse_live_streams();
 void rt_emit_sse(int handle, int type_id, const char* type, std::size_t type_len, const char* data,
@@ -60,7 +70,7 @@ class Timer {
   Timer(const Timer&) = delete;
   Timer& operator=(const Timer&) = delete;
   ~Timer() { cancel(); }
-  void arm(double delay_ms, void (*callback)(void*), void* user_data);
+  void arm(double delay_ms, void (*callback)(void*), void* user_data, bool unref = false);
   void cancel();
   // Call first thing in the callback: the timeout is spent.
   void fired();

@@ -182,12 +182,13 @@ mergeInto(LibraryManager.library, {
     // do not), a reason we recognise becomes an error event: a server that sends invalid UTF-8
     // or an over-long frame is reported as such, not only as a 1006 close. Only fixed texts are
     // passed on: a foreign error message could hold the URL (and a token in it).
+    // C++ maps the implementation's code to an Errc (ws_client.cpp rt_ws_on_error) and ignores
+    // the ones it does not know.
     socket.onerror = function(e) {
       var code = e && e.error && e.error.code;
-      var errc = code === 'WS_ERR_INVALID_UTF8' ? 7 : code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 5 : 0;
-      if (!errc || !RT.sockets[id]) return;
-      var p = RT.stageAll(['the WebSocket implementation failed the connection (' + code + ')']);
-      _rt_ws_on_error(client, id, errc, p[0], p[1]);
+      if (typeof code !== 'string' || !RT.sockets[id]) return;
+      var p = RT.stageAll([code]);
+      _rt_ws_on_error(client, id, p[0], p[1]);
     };
     return id;
   },
@@ -227,8 +228,8 @@ mergeInto(LibraryManager.library, {
 
   // ---- events from C++ to the web/ layer ----
   rt_emit_state__deps: ['$RT'],
-  rt_emit_state: function(handle, newState, oldState) {
-    RT.host().state(handle, newState, oldState);
+  rt_emit_state: function(handle, newPtr, newLen, oldPtr, oldLen) {
+    RT.host().state(handle, RT.shortText(newPtr, newLen), RT.shortText(oldPtr, oldLen));
   },
   rt_emit_message__deps: ['$RT'],
   rt_emit_message: function(handle, typeId, ptr, len) {
@@ -266,6 +267,26 @@ mergeInto(LibraryManager.library, {
   rt_emit_url_request: function(handle, seq) {
     RT.host().url(handle, seq);
   },
+  rt_emit_token_request__deps: ['$RT'],
+  rt_emit_token_request: function(handle, seq) {
+    RT.host().token(handle, seq);
+  },
+  rt_emit_auth__deps: ['$RT'],
+  rt_emit_auth: function(handle, phasePtr, phaseLen, reasonPtr, reasonLen, expiresAt) {
+    RT.host().auth(handle, RT.text(phasePtr, phaseLen), RT.text(reasonPtr, reasonLen), expiresAt);
+  },
+  // emscripten_set_timeout, unref'd in Node (the credentials' refresh before expiry). The id it
+  // returns (a Node Timeout's primitive) is what emscripten_clear_timeout takes.
+  rt_set_timeout_unref__deps: ['$callUserCallback'],
+  rt_set_timeout_unref: function(cb, msecs, userData) {
+    var t = setTimeout(function() {
+      callUserCallback(function() {
+        {{{ makeDynCall('vi', 'cb') }}}(userData);
+      });
+    }, msecs);
+    if (t && typeof t.unref === 'function') t.unref();
+    return t;
+  },
   // The page lifecycle, as inputs for the sessions (the decisions are C++'s: src/connector.h).
   // Installed once, on the first native client; the event names go to C++ as the browser
   // spells them. A worker has online/offline only; plain Node has none of them.
@@ -302,7 +323,7 @@ mergeInto(LibraryManager.library, {
   rt_sse_open__deps: ['$RT', 'rt_sse_on_open', 'rt_sse_on_bytes', 'rt_sse_on_event', 'rt_sse_on_end',
                       'rt_sse_on_retrying', 'rt_sse_on_oversize'],
   rt_sse_open__postset: "Module['rtSseListen'] = function(handle, type) { RT.sseListen(handle, type); };",
-  rt_sse_open: function(client, handle, urlPtr, urlLen, idPtr, idLen) {
+  rt_sse_open: function(client, handle, urlPtr, urlLen, idPtr, idLen, maxEventBytes) {
     var url = RT.text(urlPtr, urlLen);
     var lastEventId = RT.text(idPtr, idLen);
     var request = RT.host().sseRequest(handle);
@@ -323,7 +344,6 @@ mergeInto(LibraryManager.library, {
         RT.liveStreams--;
         return 0;
       }
-      var maxEventBytes = request.maxEventBytes;
       var deliver = function(e) {
         var data = String(e.data);
         if (data.length > maxEventBytes) {  // over the limit whatever it holds: not copied

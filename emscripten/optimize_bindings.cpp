@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <string>
 
 #include "js_api.h"
 #include "message_batcher.h"
@@ -32,10 +33,11 @@ struct LiveCount {
 
 class BatcherBinding {
  public:
-  // priority: 0 'size', 1 'time', 2 'adaptive' (BatchPriority). Expects a validated config.
-  BatcherBinding(int batch_size, double flush_interval_ms, int priority)
+  // priority: the seed's name (batch_priority_from_name). Expects a validated config.
+  BatcherBinding(int batch_size, double flush_interval_ms, const std::string& priority)
       : batcher_(
-            BatchingConfig{batch_size, flush_interval_ms, static_cast<BatchPriority>(priority)}) {}
+            BatchingConfig{batch_size, flush_interval_ms,
+                           batch_priority_from_name(priority).value_or(BatchPriority::kSize)}) {}
 
   bool add(double now) { return batcher_.add(now); }
   bool on_timer(double now) { return batcher_.on_timer(now); }
@@ -59,7 +61,7 @@ EMSCRIPTEN_BINDINGS(realtime_optimize) {
   using namespace emscripten;
   using realtime::web::BatcherBinding;
   realtime::web::ObjectBinding<BatcherBinding>("_MessageBatcher")
-      .constructor<int, double, int>()
+      .constructor<int, double, const std::string&>()
       .method<&BatcherBinding::add>("add")
       .method<&BatcherBinding::on_timer>("onTimer")
       .method<&BatcherBinding::flush>("flush")

@@ -24,13 +24,34 @@ emscripten::val to_array(const std::vector<std::string>& ids) {
   return out;
 }
 
-// web/ validates the config first; out-of-range values still fall back to safe ones here.
+// Out-of-range values fall back to safe ones.
 std::int32_t to_max(double max_connections) {
   if (!std::isfinite(max_connections) || max_connections < 1) return 0;  // 0: the default
   if (max_connections > std::numeric_limits<std::int32_t>::max()) {
     return std::numeric_limits<std::int32_t>::max();
   }
   return static_cast<std::int32_t>(max_connections);
+}
+
+// The pool's effective config: the options object with the C++ defaults for what it leaves out,
+// checked by ConnectionPool::validate (and maxConnections an integer): {maxConnections,
+// idleTimeout, healthCheckInterval}, or null when invalid. web/src/connection-pool.ts asks it
+// before it creates the pool; out-of-range values would still fall back to safe ones below.
+emscripten::val effective_config(const emscripten::val& options) {
+  JsConfig c(options);
+  const ConnectionPoolConfig d;
+  double max = c.num("maxConnections", d.max_connections);
+  ConnectionPoolConfig config{to_max(max), c.num("idleTimeout", d.idle_timeout_ms),
+                              c.num("healthCheckInterval", d.health_check_interval_ms)};
+  if (max != std::floor(max) || max != config.max_connections ||
+      ConnectionPool::validate(config) != Errc::kOk) {
+    return emscripten::val::null();
+  }
+  emscripten::val o = emscripten::val::object();
+  o.set("maxConnections", config.max_connections);
+  o.set("idleTimeout", config.idle_timeout_ms);
+  o.set("healthCheckInterval", config.health_check_interval_ms);
+  return o;
 }
 
 ConnectionPoolConfig to_config(double max_connections, double idle_timeout,
@@ -87,6 +108,7 @@ class PoolBinding {
 EMSCRIPTEN_BINDINGS(realtime_pool) {
   using namespace emscripten;
   using realtime::web::PoolBinding;
+  function("_poolConfig", &realtime::web::effective_config);
   realtime::web::ObjectBinding<PoolBinding>("_ConnectionPool")
       .constructor<double, double, double>()
       .method<&PoolBinding::acquire>("acquire")

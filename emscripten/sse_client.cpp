@@ -59,7 +59,8 @@ class SseClient final : public SseHost, private LifecycleListener {
   std::uint32_t random_u32() override { return rt_random_u32(); }
   std::uint32_t open_stream(const std::string& url, const std::string& last_event_id) override {
     return rt_sse_open(this, handle_, url.data(), url.size(), last_event_id.data(),
-                       last_event_id.size());
+                       last_event_id.size(),
+                       static_cast<double>(session_.config().limits.max_event_bytes));
   }
   void close_stream(std::uint32_t stream) override { rt_sse_close(stream); }
   void set_timer(ConnectorTimer timer, double delay_ms) override {
@@ -69,7 +70,8 @@ class SseClient final : public SseHost, private LifecycleListener {
   void cancel_timer(ConnectorTimer timer) override { timers_[static_cast<int>(timer)].cancel(); }
   void request_url(std::uint32_t seq) override { rt_emit_url_request(handle_, seq); }
   void on_state(WsState n, WsState o) override {
-    rt_emit_state(handle_, static_cast<int>(n), static_cast<int>(o));
+    std::string_view a = ws_state_name(n), b = ws_state_name(o);
+    rt_emit_state(handle_, a.data(), a.size(), b.data(), b.size());
   }
   void on_event(const SseEvent& e) override {
     int type_id = types_.find(e.type);

@@ -55,6 +55,14 @@ class WsClient final : public WsHost, private LifecycleListener {
   void url_failed(double seq, const std::string& detail) {
     session_.url_failed(static_cast<std::uint32_t>(seq), detail);
   }
+  void provide_token(double seq, const std::string& token) {
+    session_.provide_token(static_cast<std::uint32_t>(seq), token);
+  }
+  void token_failed(double seq, const std::string& detail) {
+    session_.token_failed(static_cast<std::uint32_t>(seq), detail);
+  }
+  // Epoch ms, or NaN when no refresh is scheduled.
+  double refresh_scheduled_at() const { return session_.refresh_scheduled_at().value_or(NAN); }
   // The id of the pending message, or (a number) the Errc that refused it at once.
   emscripten::val send_with_ack(const std::string& type, const std::string& payload_json,
                                 const std::string& id, double timestamp, double timeout_ms) {
@@ -121,6 +129,11 @@ class WsClient final : public WsHost, private LifecycleListener {
                       static_cast<double>(session_.config().limits.max_message_bytes));
   }
   void request_url(std::uint32_t seq) override { rt_emit_url_request(handle_, seq); }
+  void request_token(std::uint32_t seq) override { rt_emit_token_request(handle_, seq); }
+  void on_auth(AuthPhase phase, TokenReason reason, double expires_at) override {
+    std::string_view p = auth_phase_name(phase), r = token_reason_name(reason);
+    rt_emit_auth(handle_, p.data(), p.size(), r.data(), r.size(), expires_at);
+  }
   void send_text(std::uint32_t socket, const std::string& text) override {
     rt_ws_send(socket, text.data(), text.size());
   }
@@ -130,11 +143,13 @@ class WsClient final : public WsHost, private LifecycleListener {
   void release_socket(std::uint32_t socket) override { rt_ws_release(socket); }
   void set_timer(WsTimer timer, double delay_ms) override {
     auto i = static_cast<int>(timer);
-    timers_[i].arm(delay_ms, &WsClient::fire, &timer_cookies_[i]);
+    // The refresh before expiry never keeps a Node process alive (unref'd).
+    timers_[i].arm(delay_ms, &WsClient::fire, &timer_cookies_[i], timer == WsTimer::kTokenRefresh);
   }
   void cancel_timer(WsTimer timer) override { timers_[static_cast<int>(timer)].cancel(); }
   void on_state(WsState n, WsState o) override {
-    rt_emit_state(handle_, static_cast<int>(n), static_cast<int>(o));
+    std::string_view a = ws_state_name(n), b = ws_state_name(o);
+    rt_emit_state(handle_, a.data(), a.size(), b.data(), b.size());
   }
   void on_message(const Envelope& env, std::string_view raw) override {
     if (wildcard_) rt_emit_raw(handle_, raw.data(), raw.size());
@@ -214,6 +229,11 @@ class WsClient final : public WsHost, private LifecycleListener {
       w.auth.retries = static_cast<std::uint32_t>(auth_retries);
       w.auth.reset_after_ms = c.num("authRetryResetMs", w.auth.reset_after_ms);
     }
+    CredentialsConfig& k = w.credentials;
+    k.enabled = c.flag("credentials", false);
+    k.refresh_threshold_ms = c.num("refreshThreshold", k.refresh_threshold_ms);
+    k.max_retries = static_cast<std::uint32_t>(c.num("maxRetries", k.max_retries));
+    k.subprotocol = c.flag("tokenSubprotocol", k.subprotocol);
     return w;
   }
 
@@ -223,7 +243,9 @@ class WsClient final : public WsHost, private LifecycleListener {
                                                          {this, WsTimer::kHeartbeat},
                                                          {this, WsTimer::kCloseTimeout},
                                                          {this, WsTimer::kConnectTimeout},
-                                                         {this, WsTimer::kAckTimeout}}};
+                                                         {this, WsTimer::kAckTimeout},
+                                                         {this, WsTimer::kTokenRefresh},
+                                                         {this, WsTimer::kTokenRetry}}};
   TypeRegistry types_;
   bool wildcard_ = false;
   bool lifecycle_ = true;
@@ -247,11 +269,19 @@ EMSCRIPTEN_KEEPALIVE void rt_ws_on_oversize(void* client, std::uint32_t socket, 
   static_cast<WsClient*>(client)->session().on_socket_oversize(socket,
                                                                static_cast<std::size_t>(size));
 }
-// `code` is an Errc the transport recognised (library_realtime.js maps the socket's error).
-EMSCRIPTEN_KEEPALIVE void rt_ws_on_error(void* client, std::uint32_t socket, int code,
-                                         const char* detail, std::size_t len) {
+// The socket's error carried a code (the `ws` package says why it failed a connection; browsers
+// do not): the ones recognised become an error event. Only fixed texts are passed on: a foreign
+// error message could hold the URL (and a token in it).
+EMSCRIPTEN_KEEPALIVE void rt_ws_on_error(void* client, std::uint32_t socket, const char* code,
+                                         std::size_t len) {
+  std::string_view name(code, len);
+  realtime::Errc errc = name == "WS_ERR_INVALID_UTF8"                 ? realtime::Errc::kInvalidUtf8
+                        : name == "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH" ? realtime::Errc::kTooLarge
+                                                                      : realtime::Errc::kOk;
+  if (errc == realtime::Errc::kOk) return;
   static_cast<WsClient*>(client)->session().on_socket_error(
-      socket, static_cast<realtime::Errc>(code), {detail, len});
+      socket, errc,
+      "the WebSocket implementation failed the connection (" + std::string(name) + ")");
 }
 EMSCRIPTEN_KEEPALIVE void rt_ws_on_close(void* client, std::uint32_t socket, int code,
                                          const char* reason, std::size_t len, int clean) {
@@ -282,6 +312,9 @@ EMSCRIPTEN_BINDINGS(realtime_ws) {
       .method<&WsClient::leave_channel>("leaveChannel")
       .method<&WsClient::channel_position>("channelPosition")
       .method<&WsClient::url_failed>("urlFailed")
+      .method<&WsClient::provide_token>("provideToken")
+      .method<&WsClient::token_failed>("tokenFailed")
+      .method<&WsClient::refresh_scheduled_at>("refreshScheduledAt")
       .method<&WsClient::ready_state>("readyState")
       .method<&WsClient::state>("state")
       .method<&WsClient::stats>("stats");

@@ -520,8 +520,9 @@ std::string JsonFields::string(std::string_view key) const {
 }
 
 std::string_view JsonFields::get(std::string_view key) const {
-  for (const auto& [k, v] : fields) {
-    if (k == key) return v;
+  // A duplicated key: the last one counts, as for JSON.parse (and RFC 7519 for JWT claims).
+  for (auto it = fields.rbegin(); it != fields.rend(); ++it) {
+    if (it->first == key) return it->second;
   }
   return {};
 }

@@ -74,8 +74,8 @@ std::string unescape_json_string(std::string_view token);
 struct JsonFields {
   DecodeResult result;
   std::vector<std::pair<std::string, std::string_view>> fields;  // key (unescaped), raw value
-  std::string_view get(std::string_view key) const;              // empty when absent
-  std::string string(std::string_view key) const;  // a string value, unescaped; else empty
+  std::string_view get(std::string_view key) const;  // empty when absent; the last duplicate
+  std::string string(std::string_view key) const;    // a string value, unescaped; else empty
   std::optional<double> number(std::string_view key) const;
 };
 JsonFields json_object_fields(std::string_view text, std::uint32_t max_depth = 64);

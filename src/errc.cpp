@@ -39,6 +39,7 @@ constexpr Entry kTable[] = {
     {Errc::kMalformedToken, "malformed_token", "token is not a well-formed JWT"},
     {Errc::kTokenExpired, "token_expired", "token is expired"},
     {Errc::kDecryptFailed, "decrypt_failed", "message could not be decrypted"},
+    {Errc::kTokenRefreshFailed, "token_refresh_failed", "the token could not be refreshed"},
     {Errc::kUnknownChannel, "unknown_channel", "channel does not exist"},
     {Errc::kInvalidConfig, "invalid_config", "invalid configuration"},
 };

@@ -38,6 +38,7 @@ enum class Errc : std::uint16_t {
   kMalformedToken = 40,
   kTokenExpired = 41,
   kDecryptFailed = 42,
+  kTokenRefreshFailed = 43,
   // Local misuse.
   kUnknownChannel = 60,
   kInvalidConfig = 61,

@@ -3,7 +3,8 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
-#include <nlohmann/json.hpp>
+
+#include "envelope.h"
 
 namespace realtime {
 namespace {
@@ -42,17 +43,18 @@ constexpr SegmentReasons kHeaderReasons{"JWT header is not base64url", "JWT head
 constexpr SegmentReasons kPayloadReasons{"JWT payload is not base64url", "JWT payload is not JSON",
                                          "JWT payload is not a JSON object"};
 
-// Decodes one segment into a JSON object; returns an empty reason on success.
+// Decodes one segment into a JSON object (the envelope's own validating scanner: strict RFC 8259,
+// strict UTF-8, no DOM; a NUL byte is never valid JSON); returns an empty reason on success.
+// `bytes` keeps the decoded text that the fields view into.
 std::string_view decode_object_segment(std::string_view segment, const SegmentReasons& reasons,
-                                       nlohmann::json& out) {
-  std::optional<std::string> bytes = base64url_decode(segment);
-  if (!bytes) return reasons.not_base64url;
-  // A raw NUL is never valid JSON, but nlohmann/json stops reading at one (end of input), so
-  // `{"exp":1}\0garbage` would otherwise pass.
-  if (bytes->find('\0') != std::string::npos) return reasons.not_json;
-  out = nlohmann::json::parse(*bytes, nullptr, /*allow_exceptions=*/false);
-  if (out.is_discarded()) return reasons.not_json;
-  if (!out.is_object()) return reasons.not_object;
+                                       std::string& bytes, JsonFields& out) {
+  std::optional<std::string> decoded = base64url_decode(segment);
+  if (!decoded) return reasons.not_base64url;
+  bytes = std::move(*decoded);
+  // Nesting is bounded by the length (at most kMaxJwtBytes): no depth limit of its own.
+  out = json_object_fields(bytes, static_cast<std::uint32_t>(kMaxJwtBytes));
+  if (out.result.error == Errc::kNotObject) return reasons.not_object;
+  if (out.result.error != Errc::kOk) return reasons.not_json;
   return {};
 }
 
@@ -117,13 +119,15 @@ JwtDecodeResult decode_jwt(std::string_view token) {
   const std::string_view payload_b64 = token.substr(dot1 + 1, dot2 - dot1 - 1);
   const std::string_view signature_b64 = token.substr(dot2 + 1);
 
-  nlohmann::json header;
-  if (std::string_view reason = decode_object_segment(header_b64, kHeaderReasons, header);
+  std::string header_bytes, payload_bytes;
+  JsonFields header, payload;
+  if (std::string_view reason =
+          decode_object_segment(header_b64, kHeaderReasons, header_bytes, header);
       !reason.empty()) {
     return malformed(reason);
   }
-  nlohmann::json payload;
-  if (std::string_view reason = decode_object_segment(payload_b64, kPayloadReasons, payload);
+  if (std::string_view reason =
+          decode_object_segment(payload_b64, kPayloadReasons, payload_bytes, payload);
       !reason.empty()) {
     return malformed(reason);
   }
@@ -132,10 +136,11 @@ JwtDecodeResult decode_jwt(std::string_view token) {
 
   JwtDecodeResult result;
   for (const ClaimSpec& spec : kTimeClaims) {
-    auto it = payload.find(spec.name);
-    if (it == payload.end()) continue;
-    if (!it->is_number()) return malformed(spec.not_number);
-    const double ms = it->get<double>() * 1000.0;
+    std::string_view raw = payload.get(spec.name);  // the last one of a duplicated claim
+    if (raw.empty()) continue;
+    std::optional<double> seconds = payload.number(spec.name);
+    if (!seconds) return malformed(spec.not_number);
+    const double ms = *seconds * 1000.0;
     if (!std::isfinite(ms)) return malformed(spec.out_of_range);
     result.claims.*spec.field = ms;
   }
@@ -150,8 +155,11 @@ Errc check_jwt_expiry(const JwtClaims& claims, double now_ms) {
 std::optional<double> jwt_refresh_delay_ms(const JwtClaims& claims, double now_ms,
                                            double refresh_threshold_ms) {
   if (!claims.exp_ms) return std::nullopt;
-  const double delay = *claims.exp_ms - refresh_threshold_ms - now_ms;
-  return delay > 0 ? delay : 0.0;
+  const double left = *claims.exp_ms - now_ms;
+  // A token living shorter than the threshold: at half its remaining life, not at once (that
+  // would call the provider in a loop).
+  if (left > refresh_threshold_ms) return left - refresh_threshold_ms;
+  return left > 0 ? left / 2 : 0.0;
 }
 
 }  // namespace realtime

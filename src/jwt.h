@@ -1,6 +1,7 @@
 // Client-side JWT decoding: structure and time claims only, no signature check (the client never
-// holds the key; the server verifies). SecureWebSocketManager uses the claims to schedule a token
-// refresh `refreshThreshold` before `exp`.
+// holds the key; the server verifies). The WebSocket session's credentials step (ws_session.h)
+// decodes every token the host provides and schedules its refresh from `exp`. JSON is read by
+// the envelope's validating scanner (envelope.h), so the module carries no JSON DOM for it.
 //
 // A token is accepted when it is at most kMaxJwtBytes long, has exactly three dot-separated
 // segments, each segment is strict base64url (RFC 4648 §5, padding optional), the header and the
@@ -46,8 +47,10 @@ std::optional<std::string> base64url_decode(std::string_view in);
 // expires).
 Errc check_jwt_expiry(const JwtClaims& claims, double now_ms);
 
-// Milliseconds from `now_ms` until a refresh is due (`refresh_threshold_ms` before `exp`), clamped
-// to 0 when already due; nullopt when the token has no `exp` (nothing to schedule).
+// Milliseconds from `now_ms` until a refresh is due: `refresh_threshold_ms` before `exp`; for a
+// token that lives shorter than that, at half its remaining life (never at once: a provider that
+// hands out short tokens would be called in a loop); 0 when already expired. nullopt when the
+// token has no `exp` (nothing to schedule). The one refresh rule (WsSession's credentials step).
 std::optional<double> jwt_refresh_delay_ms(const JwtClaims& claims, double now_ms,
                                            double refresh_threshold_ms);
 

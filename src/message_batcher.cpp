@@ -11,6 +11,13 @@ constexpr double kQuietFactor = 2.0;       // quiet = this many average gaps wit
 constexpr double kMinQuietFraction = 0.1;  // quiet wait never below flush_interval / 10
 }  // namespace
 
+std::optional<BatchPriority> batch_priority_from_name(std::string_view name) {
+  if (name == "size") return BatchPriority::kSize;
+  if (name == "time" || name == "frame") return BatchPriority::kTime;
+  if (name == "adaptive") return BatchPriority::kAdaptive;
+  return std::nullopt;
+}
+
 Errc MessageBatcher::validate(const BatchingConfig& config) {
   if (config.batch_size < 1) return Errc::kInvalidConfig;
   if (!std::isfinite(config.flush_interval_ms) || config.flush_interval_ms < 0) {

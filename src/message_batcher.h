@@ -28,12 +28,16 @@
 
 #include <cstdint>
 #include <optional>
+#include <string_view>
 
 #include "errc.h"
 
 namespace realtime {
 
 enum class BatchPriority : std::uint8_t { kSize, kTime, kAdaptive };
+// The seed's names: 'size', 'time', 'adaptive', and 'frame' (web/src/message-batcher.ts flushes
+// on animation frames; the policy under it is 'time'). nullopt for any other name.
+std::optional<BatchPriority> batch_priority_from_name(std::string_view name);
 
 struct BatchingConfig {
   std::int32_t batch_size = 10;                   // batchSize, at least 1

@@ -81,6 +81,8 @@ class SseSession final : private SseSink, private ConnectorHost {
   std::uint32_t reconnects() const { return reconnects_; }
   std::uint64_t events_received() const { return events_; }
 
+  const SseConfig& config() const { return config_; }
+
  private:
   void on_event(const SseEvent& event) override;
   void on_retry(std::uint32_t milliseconds) override;

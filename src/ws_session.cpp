@@ -27,6 +27,14 @@ std::string_view drop_reason_name(DropReason r) {
 }
 
 namespace {
+// The provider's retries: the reconnect backoff (one backoff), `max_retries` of them, with full
+// jitter (a fleet whose token service failed does not retry in lockstep).
+BackoffConfig token_retry_config(const WsConfig& c) {
+  BackoffConfig b = c.connection.backoff;
+  b.reconnect_attempts = c.credentials.max_retries;
+  b.jitter = true;
+  return b;
+}
 // Close codes after which a server is expected back: reconnect even when the close was clean.
 bool server_expects_reconnect(int code) {
   return code == 1001 || code == 1011 || code == 1012 || code == 1013 || code == 1014;
@@ -41,7 +49,8 @@ WsSession::WsSession(WsConfig config, WsHost& host)
       connector_(config_.connection, *this),
       heartbeat_(config_.heartbeat),
       queue_(config_.message_queue_size),
-      acks_(config_.delivery) {}
+      acks_(config_.delivery),
+      token_retry_(token_retry_config(config_), [this] { return host_.random_u32(); }) {}
 
 WsSession::~WsSession() {
   for (int t = 0; t < kWsTimerCount; ++t) host_.cancel_timer(static_cast<WsTimer>(t));
@@ -72,6 +81,7 @@ void WsSession::set_state(WsState s) {
   if (s == state_) return;
   WsState old = state_;
   state_ = s;
+  if (s == WsState::kClosed) stop_credentials();
   host_.on_state(s, old);
 }
 
@@ -91,7 +101,9 @@ RT_COLD void WsSession::connect() {
   host_.cancel_timer(WsTimer::kCloseTimeout);
   ever_opened_ = false;
   auth_retries_left_ = config_.auth.retries;
+  first_attempt_ = true;
   set_state(WsState::kConnecting);
+  schedule_refresh();  // a token still held from before a disconnect(): its refresh again
   connector_.start();
 }
 
@@ -108,6 +120,14 @@ void WsSession::cancel_timer(ConnectorTimer timer) { host_.cancel_timer(ws_timer
 
 RT_COLD void WsSession::start_transport(const std::string& url) {
   drop_socket();
+  bool first = first_attempt_;
+  first_attempt_ = false;
+  // The credentials step: without a usable token this attempt waits for one.
+  if (config_.credentials.enabled && !token_usable()) return hold_for_token(url, first);
+  open_transport(url);
+}
+
+RT_COLD void WsSession::open_transport(const std::string& url) {
   socket_ = host_.open_socket(url, config_.protocols);
   if (socket_ == 0) {
     connector_.stop();
@@ -136,6 +156,7 @@ void WsSession::drop_socket() {
 RT_COLD void WsSession::disconnect(int code, std::string_view reason) {
   connector_.stop();
   host_.cancel_timer(WsTimer::kHeartbeat);
+  stop_credentials();
   if (state_ == WsState::kClosed || state_ == WsState::kClosing) return;
   if (socket_ == 0) {
     set_state(WsState::kClosed);
@@ -144,24 +165,6 @@ RT_COLD void WsSession::disconnect(int code, std::string_view reason) {
   set_state(WsState::kClosing);
   host_.close_socket(socket_, code, reason);
   host_.set_timer(WsTimer::kCloseTimeout, config_.close_timeout_ms);
-}
-
-void WsSession::transmit(const std::string& text) {
-  host_.send_text(socket_, text);
-  ++stats_.messages_sent;
-}
-
-bool WsSession::send(const OutgoingEnvelope& message) {
-  std::string text = encode_envelope(message, host_.now_ms(), [this] { return random(); });
-  ++send_seq_;
-  if (state_ == WsState::kOpen && socket_ != 0) {
-    transmit(text);
-    return true;
-  }
-  if (std::size_t dropped = queue_.push(std::move(text), send_seq_); dropped > 0) {
-    host_.on_drop(DropReason::kQueueFull, static_cast<std::uint32_t>(dropped));
-  }
-  return false;
 }
 
 RT_COLD std::string WsSession::send_with_ack(const OutgoingEnvelope& message, double timeout_ms,
@@ -263,36 +266,6 @@ RT_COLD void WsSession::on_socket_open(std::uint32_t socket, std::string_view pr
   }
 }
 
-void WsSession::on_socket_message(std::uint32_t socket, std::string_view data, bool is_text) {
-  if (socket != socket_ || socket == 0) return;
-  // No clock read per frame (in the browser that is a call out to Date.now(), which cost more
-  // than the rest of this bookkeeping): a frame marks the current heartbeat interval as live,
-  // and the next tick stamps it. With ticks every interval this detects a silent server at the
-  // same tick as stamping every frame would; it is never earlier.
-  frame_since_tick_ = true;
-  if (!is_text) {
-    emit_error(Errc::kBinaryFrame, std::to_string(data.size()) + " bytes");
-    return;
-  }
-  Envelope env;
-  DecodeResult r = decode_envelope(data, config_.limits, env);
-  if (r.error != Errc::kOk) {
-    std::string detail = r.error == Errc::kTooLarge
-                             ? std::to_string(data.size()) + " bytes > " +
-                                   std::to_string(config_.limits.max_message_bytes)
-                             : "at byte " + std::to_string(r.error_offset);
-    emit_error(r.error, detail);
-    return;
-  }
-  ++stats_.messages_received;
-  if (env.type == "pong") heartbeat_.on_pong(host_.now_ms());
-  if (v1_) {
-    if (env.type.size() > 3 && env.type.substr(0, 3) == "rt:" && handle_control(env)) return;
-    if (!env.channel.empty() && env.offset) return handle_publication(env, data);
-  }
-  host_.on_message(env, data);
-}
-
 RT_COLD bool WsSession::handle_control(const Envelope& env) {
   std::string_view payload = env.payload.empty() ? std::string_view("null") : env.payload;
   if (env.type == "rt:ack") {
@@ -332,25 +305,6 @@ RT_COLD bool WsSession::handle_control(const Envelope& env) {
   return false;  // an rt: type this client does not know: delivered like any message
 }
 
-void WsSession::handle_publication(const Envelope& env, std::string_view raw) {
-  if (env.channel.front() != '"' || *env.offset < 1) return host_.on_message(env, raw);
-  // The name as the raw token holds it (no copy per publication), unescaped only when it has
-  // escapes.
-  std::string unescaped;
-  std::string_view channel = env.channel.substr(1, env.channel.size() - 2);
-  if (channel.find('\\') != std::string_view::npos)
-    channel = unescaped = unescape_json_string(env.channel);
-  ChannelTable::Gap gap;
-  std::uint32_t id = 0;
-  switch (channels_.on_publication(channel, static_cast<std::uint64_t>(*env.offset), &gap, &id)) {
-    case ChannelTable::Publication::kUnknown: return;  // left meanwhile
-    case ChannelTable::Publication::kDuplicate: ++stats_.duplicates; return;
-    case ChannelTable::Publication::kGap: host_.on_gap(id, gap); break;
-    case ChannelTable::Publication::kDeliver: break;
-  }
-  host_.on_publication(id, env, raw);
-}
-
 RT_COLD void WsSession::on_socket_close(std::uint32_t socket, int code, std::string_view reason,
                                         bool was_clean) {
   if (socket != socket_ || socket == 0) return;
@@ -362,6 +316,7 @@ RT_COLD void WsSession::on_socket_close(std::uint32_t socket, int code, std::str
     set_state(WsState::kClosed);
     return;
   }
+  if (config_.credentials.enabled && is_auth_close_code(code)) token_.stale = true;
   if (config_.auth.enabled && is_auth_close_code(code)) {
     if (ever_opened_ && host_.now_ms() - opened_at_ >= config_.auth.reset_after_ms) {
       auth_retries_left_ = config_.auth.retries;  // it served a while: not a rejection streak
@@ -406,6 +361,7 @@ void WsSession::set_open_preamble(std::string type, std::string payload_json) {
 }
 
 RT_COLD void WsSession::handle_lost(bool dead) {
+  token_.waiting = false;  // an attempt held for a token (connectTimeout) is abandoned
   switch (connector_.lost(dead)) {
     case Connector::Lost::kRetrying:
     case Connector::Lost::kWaiting: set_state(WsState::kReconnecting); return;
@@ -486,6 +442,8 @@ RT_COLD void WsSession::on_timer(WsTimer timer) {
       }
       arm_ack_timer();
       return;
+    case WsTimer::kTokenRefresh:
+    case WsTimer::kTokenRetry: return on_token_timer(timer);
     case WsTimer::kCloseTimeout:
       if (state_ != WsState::kClosing) return;
       drop_socket();

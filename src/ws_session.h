@@ -33,8 +33,10 @@ enum class WsTimer : std::uint8_t {
   kCloseTimeout,
   kConnectTimeout,
   kAckTimeout,
+  kTokenRefresh,  // the credentials step's refresh before expiry (never keeps a process alive)
+  kTokenRetry,    // the retry of a failing token provider
 };
-inline constexpr int kWsTimerCount = 5;
+inline constexpr int kWsTimerCount = 7;
 
 enum class DropReason : std::uint8_t { kQueueFull, kAckStoreFull };
 
@@ -56,6 +58,32 @@ struct AuthRetryPolicy {
 };
 bool is_auth_close_code(int code);
 
+// The credentials step (SecureWebSocketManager). Before each socket opens, the session needs a
+// usable token: one the host provided, not rejected by the server since (4001/4401), not expired.
+// Without one it asks the host (WsHost::request_token; answered with provide_token / token_failed
+// and the same seq) and holds the attempt meanwhile: connectTimeout covers that wait, as it covers
+// a URL function. Every token is decoded here (jwt.h). A malformed one, one already expired, or
+// one a Sec-WebSocket-Protocol value cannot carry (`subprotocol`) is an error. A failing provider
+// is retried with the reconnect backoff (full jitter) `max_retries` times, then the refresh fails
+// (token_refresh_failed). A failed refresh that the first attempt of connect() waited for closes
+// the session (connect() rejects with it); one a reconnect waited for fails that attempt (the
+// Connector decides what follows); one nobody waited for (the refresh before expiry) is an error
+// event only. While the session is active, `exp` schedules the next refresh
+// (jwt_refresh_delay_ms: `refresh_threshold_ms` before it, or at half the remaining life).
+struct CredentialsConfig {
+  bool enabled = false;
+  double refresh_threshold_ms = 60000;  // refreshThreshold
+  std::uint32_t max_retries = 3;        // maxRetries
+  bool subprotocol = false;             // the token travels as a Sec-WebSocket-Protocol entry
+};
+enum class TokenReason : std::uint8_t { kConnect, kExpiring, kExpired, kRejected };
+std::string_view token_reason_name(TokenReason r);
+// 'auth' events: a refresh started, a token was accepted, an attempt is held for a token.
+enum class AuthPhase : std::uint8_t { kRefreshing, kRefreshed, kWaiting };
+std::string_view auth_phase_name(AuthPhase p);
+// Whether `token` can be a Sec-WebSocket-Protocol value (RFC 7230 tchar only).
+bool is_subprotocol_token(std::string_view token);
+
 struct WsConfig {
   ConnectorConfig connection;  // urls, backoff, connectTimeout, minUptime, pauseWhenHidden
   std::vector<std::string> protocols;
@@ -64,6 +92,7 @@ struct WsConfig {
   DecodeLimits limits;                   // maxMessageBytes, maxDepth
   double close_timeout_ms = 5000;        // closing → closed even if the close never arrives
   AuthRetryPolicy auth;
+  CredentialsConfig credentials;
   DeliveryLimits delivery;  // maxPendingAcks, maxPendingAckBytes
 };
 
@@ -97,6 +126,12 @@ class WsHost {
   virtual void on_publication(std::uint32_t channel_id, const Envelope& env,
                               std::string_view raw) = 0;
   virtual void on_gap(std::uint32_t channel_id, const ChannelTable::Gap& gap) = 0;
+  // The credentials step (CredentialsConfig): the host calls its token provider and answers with
+  // WsSession::provide_token / token_failed and the same seq. Hosts without it ignore these.
+  virtual void request_token(std::uint32_t /*seq*/) {}
+  // Its progress. `expires_at` (epoch ms) for kRefreshed, NaN when the token has no `exp`. The
+  // host installs the token it provided when it hears kRefreshed, before the socket opens.
+  virtual void on_auth(AuthPhase /*phase*/, TokenReason /*reason*/, double /*expires_at*/) {}
 };
 
 struct WsStats {
@@ -153,6 +188,11 @@ class WsSession final : private ConnectorHost {
   // The answer to WsHost::request_url.
   void provide_url(std::uint32_t seq, const std::string& url);
   void url_failed(std::uint32_t seq, std::string_view detail);
+  // The answers to WsHost::request_token (ignored when `seq` is not the request in flight).
+  void provide_token(std::uint32_t seq, std::string_view token);
+  void token_failed(std::uint32_t seq, std::string_view detail);
+  // When the next refresh is due (host clock, ms), or nullopt when none is scheduled.
+  std::optional<double> refresh_scheduled_at() const { return token_.refresh_at; }
   void on_lifecycle(LifecycleEvent event);
 
   // An envelope sent first on every open, before the offline queue is flushed (the 'message'
@@ -174,6 +214,18 @@ class WsSession final : private ConnectorHost {
   void cancel_timer(ConnectorTimer timer) override;
   void request_url(std::uint32_t seq) override { host_.request_url(seq); }
   void start_transport(const std::string& url) override;
+  void open_transport(const std::string& url);
+
+  // ---- the credentials step ----
+  bool token_usable();
+  TokenReason refresh_reason() const;
+  void hold_for_token(const std::string& url, bool first);
+  void request_token(TokenReason reason);
+  void schedule_refresh();
+  void arm_refresh();
+  void token_error(Errc code, std::string detail);
+  void stop_credentials();
+  void on_token_timer(WsTimer timer);
 
   void set_state(WsState s);
   // The socket (attempting or open) is gone: reconnect, wait for the network, or give up.
@@ -206,6 +258,20 @@ class WsSession final : private ConnectorHost {
   bool frame_since_tick_ = false;  // a frame arrived since the last heartbeat tick
   double opened_at_ = 0;
   std::uint32_t auth_retries_left_ = 0;
+  bool first_attempt_ = false;  // the next attempt is the first of connect()
+  struct TokenState {
+    bool held = false;   // a token was accepted
+    bool stale = false;  // the server rejected it since (4001/4401)
+    std::optional<double> exp_ms;
+    std::uint32_t seq = 0;   // of the provider call in flight
+    bool in_flight = false;  // a refresh is running (a provider call, or its retry timer)
+    TokenReason reason = TokenReason::kConnect;
+    bool waiting = false;        // an attempt is held until a token comes
+    bool waiting_first = false;  // that attempt is the first of connect()
+    std::string url;             // the held attempt's
+    std::optional<double> refresh_at;
+  } token_;
+  Backoff token_retry_;
   std::string preamble_type_;
   std::string preamble_payload_;
   WsStats stats_;

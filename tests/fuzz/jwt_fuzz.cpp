@@ -5,8 +5,9 @@
 //    when it fails, and that reason is static text (never a view into the token);
 // 2. as base64url text: whatever base64url_decode accepts re-encodes to the same text (strict,
 //    canonical decoding: one spelling per byte string, padding aside);
-// 3. as the JSON payload of an otherwise valid token: decode_jwt accepts it exactly when
-//    nlohmann/json sees an object (no NUL byte) whose exp/iat/nbf, when present, are finite
+// 3. as the JSON payload of an otherwise valid token: decode_jwt (the envelope's scanner since
+//    the module decodes tokens itself) accepts it exactly when nlohmann/json, an independent
+//    parser, sees an object (no NUL byte, no BOM) whose exp/iat/nbf, when present, are finite
 //    numbers in milliseconds, and then returns those values.
 #include <cmath>
 #include <cstddef>
@@ -121,8 +122,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   const nlohmann::json payload =
       nlohmann::json::parse(input.begin(), input.end(), nullptr, /*allow_exceptions=*/false);
-  bool expect_ok =
-      input.find('\0') == std::string_view::npos && !payload.is_discarded() && payload.is_object();
+  // nlohmann/json skips a leading UTF-8 BOM; RFC 8259 JSON (and JSON.parse) does not.
+  const bool bom = input.substr(0, 3) == "\xEF\xBB\xBF";
+  bool expect_ok = input.find('\0') == std::string_view::npos && !bom && !payload.is_discarded() &&
+                   payload.is_object();
   ExpectedClaim exp, iat, nbf;
   if (expect_ok) {
     exp = expected_claim(payload, "exp");

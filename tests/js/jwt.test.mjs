@@ -1,10 +1,23 @@
-// The TypeScript JWT claims decoder (web/src/jwt.ts) against the cases of the C++ decoder's native
-// tests (tests/native/jwt_test.cpp): same acceptance, same reasons.
+// The JWT claims decoder — the one there is, the C++ src/jwt.h in the module, which the
+// WebSocket session's credentials step uses — exercised from JS through the module's test
+// exports (_decodeJwt, _base64UrlDecodeHex), with the cases of its native tests
+// (tests/native/jwt_test.cpp): same acceptance, same reasons.
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
-import { describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 
-import { MAX_JWT_BYTES, base64UrlDecode, decodeJwt } from '../../dist/jwt.js';
+import { loadRuntime } from '../../dist/index.js';
+
+let mod;
+before(async () => {
+  mod = await loadRuntime();
+});
+const MAX_JWT_BYTES = 16 * 1024;  // src/jwt.h kMaxJwtBytes
+const decodeJwt = (token) => mod._decodeJwt(token);
+const base64UrlDecode = (text) => {
+  const hex = mod._base64UrlDecodeHex(text);
+  return hex === null ? null : new Uint8Array(Buffer.from(hex, 'hex'));
+};
 
 const b64url = (s) => Buffer.from(s, 'latin1').toString('base64url');
 const HEADER = '{"alg":"HS256","typ":"JWT"}';

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import {
-  POOL_DEFAULTS, RealtimeConnectionPool, RealtimeError, connectionPool, liveHandles, loadRuntime,
+  RealtimeConnectionPool, RealtimeError, connectionPool, liveHandles, loadRuntime,
 } from '../../dist/index.js';
 import { startWsServer } from './helpers.mjs';
 
@@ -35,7 +35,8 @@ describe('RealtimeConnectionPool', () => {
     assert.deepEqual({ ...connectionPool.config }, {
       maxConnections: 10, idleTimeout: 300000, healthCheckInterval: 60000,
     });
-    assert.deepEqual({ ...POOL_DEFAULTS }, { ...connectionPool.config });
+    // The defaults are C++'s (ConnectionPoolConfig): a fresh pool's effective config is the same.
+    assert.deepEqual({ ...new RealtimeConnectionPool().config }, { ...connectionPool.config });
     for (const bad of [{ maxConnections: 0 }, { maxConnections: 1.5 }, { idleTimeout: -1 },
       { idleTimeout: NaN }, { healthCheckInterval: 0 }, { healthCheckInterval: Infinity }]) {
       assert.throws(() => new RealtimeConnectionPool(bad),

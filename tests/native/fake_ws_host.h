@@ -81,6 +81,17 @@ class FakeWsHost : public WsHost {
   void on_gap(std::uint32_t channel_id, const ChannelTable::Gap& gap) override {
     gaps.emplace_back(channel_id, gap);
   }
+  std::vector<std::uint32_t> token_requests;
+  struct Auth {
+    AuthPhase phase;
+    TokenReason reason;
+    double expires_at;
+  };
+  std::vector<Auth> auths;
+  void request_token(std::uint32_t seq) override { token_requests.push_back(seq); }
+  void on_auth(AuthPhase phase, TokenReason reason, double expires_at) override {
+    auths.push_back({phase, reason, expires_at});
+  }
 
   // Advances the clock to the earliest due timer and fires it (at most `max` timers).
   bool fire_next(WsSession& session) {

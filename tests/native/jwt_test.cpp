@@ -5,38 +5,12 @@
 #include <string>
 #include <string_view>
 
+#include "test_jwt.h"
+
 namespace realtime {
 namespace {
 
-// Test-only encoder (unpadded base64url), so tokens are readable in the tests.
-std::string b64url(std::string_view bytes) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  std::size_t i = 0;
-  for (; i + 3 <= bytes.size(); i += 3) {
-    const unsigned v = (static_cast<unsigned char>(bytes[i]) << 16) |
-                       (static_cast<unsigned char>(bytes[i + 1]) << 8) |
-                       static_cast<unsigned char>(bytes[i + 2]);
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += kAlphabet[(v >> 6) & 63];
-    out += kAlphabet[v & 63];
-  }
-  const std::size_t rest = bytes.size() - i;
-  if (rest == 1) {
-    const unsigned v = static_cast<unsigned char>(bytes[i]) << 16;
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-  } else if (rest == 2) {
-    const unsigned v = (static_cast<unsigned char>(bytes[i]) << 16) |
-                       (static_cast<unsigned char>(bytes[i + 1]) << 8);
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += kAlphabet[(v >> 6) & 63];
-  }
-  return out;
-}
+using testing::b64url;
 
 constexpr std::string_view kHeader = R"({"alg":"HS256","typ":"JWT"})";
 const std::string kSig = b64url("not-a-real-signature");
@@ -319,7 +293,11 @@ TEST(Jwt, RefreshDelay) {
   EXPECT_EQ(jwt_refresh_delay_ms(claims, 0, 60000), std::nullopt);
   claims.exp_ms = 1'700'003'600'000.0;
   EXPECT_DOUBLE_EQ(*jwt_refresh_delay_ms(claims, 1'700'000'000'000.0, 60'000.0), 3'540'000.0);
-  EXPECT_DOUBLE_EQ(*jwt_refresh_delay_ms(claims, 1'700'003'590'000.0, 60'000.0), 0.0);
+  // Living shorter than the threshold (10 s left, 60 s threshold): at half the remaining life,
+  // never at once (that would call the provider in a loop); expired: now.
+  EXPECT_DOUBLE_EQ(*jwt_refresh_delay_ms(claims, 1'700'003'590'000.0, 60'000.0), 5'000.0);
+  EXPECT_DOUBLE_EQ(*jwt_refresh_delay_ms(claims, 1'700'003'540'000.0, 60'000.0), 30'000.0);
+  EXPECT_DOUBLE_EQ(*jwt_refresh_delay_ms(claims, 1'700'003'600'000.0, 60'000.0), 0.0);
   EXPECT_DOUBLE_EQ(*jwt_refresh_delay_ms(claims, 1'800'000'000'000.0, 60'000.0), 0.0);
 }
 

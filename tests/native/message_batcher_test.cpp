@@ -272,5 +272,14 @@ TEST(BatcherStream, AdaptiveFlushesBurstsSoonerThanSize) {
   EXPECT_LT(worst(BatchPriority::kAdaptive), 50);
 }
 
+TEST(MessageBatcher, PriorityNamesAreTheSeeds) {
+  EXPECT_EQ(batch_priority_from_name("size"), BatchPriority::kSize);
+  EXPECT_EQ(batch_priority_from_name("time"), BatchPriority::kTime);
+  EXPECT_EQ(batch_priority_from_name("frame"), BatchPriority::kTime);  // JS flushes on frames
+  EXPECT_EQ(batch_priority_from_name("adaptive"), BatchPriority::kAdaptive);
+  EXPECT_EQ(batch_priority_from_name("Size"), std::nullopt);
+  EXPECT_EQ(batch_priority_from_name(""), std::nullopt);
+}
+
 }  // namespace
 }  // namespace realtime

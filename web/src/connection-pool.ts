@@ -10,6 +10,7 @@
 // at most once, so a double release cannot steal another user's reference.
 import { Emitter } from './emitter.js';
 import { RealtimeError } from './errors.js';
+import { monotonicNow as now } from './native-owner.js';
 import { type RealtimeModule, loadRuntime, nativeObject, runtimeIfLoaded } from './runtime.js';
 import type { ConnectionState, StateEvent, UrlSource } from './native-manager.js';
 import { type SSEConfig, ServerSentEventsManager } from './sse-manager.js';
@@ -98,12 +99,6 @@ export interface ConnectionPoolConfig {
   healthCheckInterval: number;
 }
 
-export const POOL_DEFAULTS: Readonly<ConnectionPoolConfig> = {
-  maxConnections: 10,
-  idleTimeout: 300000,
-  healthCheckInterval: 60000,
-};
-
 export type PoolCloseReason = 'idle' | 'evicted' | 'over_capacity' | 'destroyed';
 
 export interface PoolEvents {
@@ -151,34 +146,42 @@ class Lease implements PoolLease {
   }
 }
 
-const now = (): number =>
-  typeof performance === 'object' && typeof performance.now === 'function'
-    ? performance.now()
-    : Date.now();
-
 const ignore = (): void => {};
 
-function check(ok: boolean, what: string): void {
-  if (!ok) throw new RealtimeError('invalid_config', `RealtimeConnectionPool: ${what}`);
+// The effective config: the options with the C++ defaults, validated by C++
+// (emscripten/pool_bindings.cpp, ConnectionPool::validate).
+function effectiveConfig(mod: RealtimeModule, options: Partial<ConnectionPoolConfig>): Readonly<ConnectionPoolConfig> {
+  const config = (mod._poolConfig as (o: object) => ConnectionPoolConfig | null)(options);
+  if (!config) {
+    throw new RealtimeError('invalid_config',
+      'RealtimeConnectionPool: maxConnections must be an integer >= 1, idleTimeout a finite number >= 0 ' +
+      'and healthCheckInterval a finite number > 0');
+  }
+  return Object.freeze(config);
 }
 
 export class RealtimeConnectionPool {
-  readonly config: Readonly<ConnectionPoolConfig>;
+  private readonly options: Partial<ConnectionPoolConfig>;
+  private effective: Readonly<ConnectionPoolConfig> | null = null;
   private native: RawConnectionPool | null = null;  // exists exactly while entries do
   private readonly entries = new Map<string, Entry>();
   private readonly events = new Emitter<PoolEvents>();
   private timer: ReturnType<typeof setTimeout> | null = null;
   private timerDeadline = NaN;
 
+  /** Validated at once when the runtime has loaded, else at the first acquire (which needs it). */
   constructor(config: Partial<ConnectionPoolConfig> = {}) {
-    const c = { ...POOL_DEFAULTS, ...config };
-    check(Number.isInteger(c.maxConnections) && c.maxConnections >= 1,
-      'maxConnections must be an integer >= 1');
-    check(Number.isFinite(c.idleTimeout) && c.idleTimeout >= 0,
-      'idleTimeout must be a finite number >= 0');
-    check(Number.isFinite(c.healthCheckInterval) && c.healthCheckInterval > 0,
-      'healthCheckInterval must be a finite number > 0');
-    this.config = Object.freeze(c);
+    this.options = { ...config };
+    const mod = runtimeIfLoaded();
+    if (mod) this.effective = effectiveConfig(mod, this.options);
+  }
+
+  /** The effective config (the C++ defaults for what was left out); before the runtime has
+   * loaded, the options as given. */
+  get config(): Readonly<ConnectionPoolConfig> {
+    const mod = runtimeIfLoaded();
+    if (!this.effective && mod) this.effective = effectiveConfig(mod, this.options);
+    return this.effective ?? (this.options as ConnectionPoolConfig);
   }
 
   /**
@@ -195,6 +198,7 @@ export class RealtimeConnectionPool {
       throw new RealtimeError('not_loaded',
         'RealtimeConnectionPool.acquire: the runtime is not loaded yet (await loadRuntime())');
     }
+    const c = this.config;  // validated now, if not at construction
     let entry = this.entries.get(id);
     if (entry && entry.type !== kind) {
       throw new TypeError(`RealtimeConnectionPool: '${id}' is a '${entry.type}' connection`);
@@ -205,7 +209,6 @@ export class RealtimeConnectionPool {
       if (!factory) throw new TypeError(`RealtimeConnectionPool: unknown connection type '${kind}'`);
       fresh = factory(config);
     }
-    const c = this.config;
     this.native ??= nativePool(mod, c);
     const result = this.native.acquire(id, now());
     for (const closed of result.closed) this.close(closed, 'evicted');

@@ -28,6 +28,7 @@ export const NATIVE_ERROR_CODES = [
   'malformed_token',
   'token_expired',
   'decrypt_failed',
+  'token_refresh_failed',
   'unknown_channel',
   'invalid_config',
 ] as const;

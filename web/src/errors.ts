@@ -16,7 +16,6 @@ export type HostErrorCode =
   | 'decode_failed'  // a codec's decode() threw
   | 'key_exhausted'
   | 'transform_failed'
-  | 'token_refresh_failed'
   | 'unsupported'  // e.g. no WebCrypto outside a secure context
   | 'unknown';  // a number the native table does not know (never expected)
 

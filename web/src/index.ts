@@ -3,11 +3,11 @@ export type { HostErrorCode, NativeErrorCode, RealtimeErrorCode } from './errors
 export { loadRuntime, liveHandles } from './runtime.js';
 export type { ConnectionStats, LoadOptions, WebSocketConstructor } from './runtime.js';
 export type { ConnectionOptions, ConnectionState, StateEvent, UrlSource } from './native-manager.js';
-export { WebSocketManager, WS_DEFAULTS } from './websocket-manager.js';
+export { WebSocketManager } from './websocket-manager.js';
 export type { AckOptions, CloseEvent, DropEvent, ManagerEvents, WebSocketConfig, WebSocketMessage } from './websocket-manager.js';
 export { Channel } from './channel.js';
 export type { ChannelEvents, ChannelMeta, ChannelOptions, ChannelPosition, GapEvent } from './channel.js';
-export { ServerSentEventsManager, SSE_DEFAULTS } from './sse-manager.js';
+export { ServerSentEventsManager } from './sse-manager.js';
 export type { EventSourceConstructor, SSEConfig, SSEEvent, SSEManagerEvents } from './sse-manager.js';
 export { MessageBatcher, createFrameBatcher, FRAME_FALLBACK_MS } from './message-batcher.js';
 export type { BatchingConfig, BatchPriority } from './message-batcher.js';
@@ -24,7 +24,6 @@ export {
   RealtimeConnectionPool,
   connectionPool,
   connectionKey,
-  POOL_DEFAULTS,
 } from './connection-pool.js';
 export type {
   AcquireOptions,

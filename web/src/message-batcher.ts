@@ -37,7 +37,9 @@ interface RawBatcher {
   delete(): void;
 }
 
-const NATIVE_PRIORITY: Record<BatchPriority, number> = { size: 0, time: 1, adaptive: 2, frame: 1 };
+// The names are passed to C++ as they are (src/message_batcher.h batch_priority_from_name);
+// known here too so that a bad one throws at construction, before the module may have loaded.
+const PRIORITIES: ReadonlySet<string> = new Set<BatchPriority>(['size', 'time', 'adaptive', 'frame']);
 /** Frame period used where there is no requestAnimationFrame (Node, workers). */
 export const FRAME_FALLBACK_MS = 16;
 
@@ -57,7 +59,7 @@ function requestFrame(cb: () => void): () => void {
 function validate(input: BatchingConfig | undefined): Required<BatchingConfig> {
   const config = input ?? {};
   const priority = config.priority ?? 'size';
-  if (!Object.hasOwn(NATIVE_PRIORITY, priority)) {
+  if (!PRIORITIES.has(priority)) {
     throw new RealtimeError('invalid_config', `MessageBatcher: unknown priority '${priority}'`);
   }
   const batchSize = config.batchSize ?? 10;
@@ -92,8 +94,7 @@ export class MessageBatcher<T = unknown> {
     this.native = new NativeOwner<RawBatcher>(
       this,
       (mod) =>
-        nativeObject<RawBatcher>(
-          mod, '_MessageBatcher', batchSize, flushInterval, NATIVE_PRIORITY[priority]),
+        nativeObject<RawBatcher>(mod, '_MessageBatcher', batchSize, flushInterval, priority),
       (n) => this.replay(n),
     );
   }

@@ -1,25 +1,14 @@
-// What WebSocketManager and ServerSentEventsManager share: the native client's lifetime (created
-// once the runtime has loaded, deleted on dispose or by the FinalizationRegistry), the connect()
+// What WebSocketManager and ServerSentEventsManager share: the native client's lifetime (a
+// NativeOwner: created once the runtime has loaded, deleted on dispose), the connect()
 // promise, the state and error events, and subscriptions by type (C++ filters by type id, so
 // unsubscribed types cost no decoding in JS).
 import { Emitter } from './emitter.js';
 import { RealtimeError, safeCall } from './errors.js';
-import {
-  type RealtimeModule,
-  type Sink,
-  deleteLater,
-  errcName,
-  loadRuntime,
-  register,
-  runtimeIfLoaded,
-  unregister,
-} from './runtime.js';
+import { NativeOwner } from './native-owner.js';
+import { type RealtimeModule, type Sink, errcName, register, unregister } from './runtime.js';
 
+/** The C++ WsState's names (src/ws_session.cpp ws_state_name), as the native client passes them. */
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closing' | 'closed';
-/** The C++ WsState enum, in order. */
-export const CONNECTION_STATES: readonly ConnectionState[] = [
-  'connecting', 'open', 'reconnecting', 'closing', 'closed',
-];
 
 export interface StateEvent {
   newState: ConnectionState;
@@ -77,18 +66,20 @@ export interface RawClient {
 
 type Subscribers = { typeId: number; callbacks: Set<(value: never) => void> };
 
-const finalizer =
-  typeof FinalizationRegistry === 'function'
-    ? new FinalizationRegistry<() => void>((release) => release())
-    : null;
-
 export abstract class NativeManager<Client extends RawClient, Events extends BaseEvents> {
-  protected client: Client | null = null;
   protected readonly events = new Emitter<Events>();
   protected handle = 0;
+  private readonly native = new NativeOwner<Client>(
+    this,
+    (mod) => this.create(mod),
+    (client) => this.bind(client),
+    (err) => {
+      this.fail(new RealtimeError('load_failed', `could not load the runtime: ${String(err)}`));
+      this.rejectWaiters(this.lastError!);
+    },
+  );
   private readonly byType = new Map<string, Subscribers>();
   private readonly byTypeId = new Map<number, Subscribers>();
-  private pending: Array<(client: Client) => void> = [];
   private current: ConnectionState = 'closed';
   private lastError: RealtimeError | null = null;
   private waiters: Array<{ resolve: () => void; reject: (e: RealtimeError) => void }> = [];
@@ -140,19 +131,19 @@ export abstract class NativeManager<Client extends RawClient, Events extends Bas
     if (this.disposed) return;
     this.disconnect();
     this.disposed = true;
-    this.pending = [];
-    if (this.client) {
-      finalizer?.unregister(this);
-      unregister(this.handle);
-      deleteLater(this.client);
-      this.client = null;
-    }
+    if (this.client) unregister(this.handle);
+    this.native.dispose();
     this.rejectWaiters(new RealtimeError('disposed', 'manager was disposed'));
   }
 
   abstract disconnect(): void;
 
   // ---- for subclasses ----
+
+  /** The native client, once the runtime has loaded and it was created. */
+  protected get client(): Client | null {
+    return this.native.current();
+  }
 
   protected closedReadyState(): number {
     return 3;
@@ -209,27 +200,14 @@ export abstract class NativeManager<Client extends RawClient, Events extends Bas
     for (const cb of subs.callbacks) safeCall(cb, v);
   }
 
-  /** Runs op on the native client now, or once the runtime has loaded. */
+  /** Runs op on the native client now, or once the runtime has loaded (creating it). */
   protected withClient(op: (client: Client) => void): void {
-    if (this.disposed) return;
-    if (this.client) return op(this.client);
-    this.pending.push(op);
-    if (this.pending.length > 1) return;
-    if (runtimeIfLoaded()) return this.create();
-    loadRuntime().then(
-      () => this.create(),
-      (err: unknown) => {
-        this.pending = [];
-        this.fail(new RealtimeError('load_failed', `could not load the runtime: ${String(err)}`));
-        this.rejectWaiters(this.lastError!);
-      },
-    );
+    this.native.run(op);
   }
 
   /** Runs op on the native client if there is one, or after the ops already waiting for it. */
   protected ifClient(op: (client: Client) => void): void {
-    if (this.client) op(this.client);
-    else if (this.pending.length > 0) this.pending.push(op);
+    this.native.runIfQueued(op);
   }
 
   protected fail(error: RealtimeError): void {
@@ -243,27 +221,21 @@ export abstract class NativeManager<Client extends RawClient, Events extends Bas
 
   // ---- internals ----
 
-  private create(): void {
-    if (this.client || this.disposed) return;
+  private create(mod: RealtimeModule): Client {
     this.handle = register({
-      state: (n: number, o: number) => this.onState(n, o),
+      state: (n: string, o: string) => this.onState(n as ConnectionState, o as ConnectionState),
       error: (code: number, message: string, status?: number) =>
         this.fail(this.makeError(code, message, status)),
       url: (seq: number) => this.resolveUrl(seq),
       ...this.sink(),
     } as Sink);
-    const client = this.createClient(runtimeIfLoaded()!, this.handle);
-    this.client = client;
-    const handle = this.handle;
-    finalizer?.register(this, () => {
-      unregister(handle);
-      client.delete();
-    }, this);
+    return this.createClient(mod, this.handle);
+  }
+
+  // Before the ops queued until the load run.
+  private bind(client: Client): void {
     for (const [type, subs] of this.byType) this.bindType(type, subs);
     client.setWildcard(this.wantsWildcard());
-    const ops = this.pending;
-    this.pending = [];
-    for (const op of ops) op(client);
   }
 
   // A function `url`: called for each attempt; its answer (or failure) goes back to C++, which
@@ -287,9 +259,7 @@ export abstract class NativeManager<Client extends RawClient, Events extends Bas
     this.byTypeId.set(subs.typeId, subs);
   }
 
-  private onState(n: number, o: number): void {
-    const newState = CONNECTION_STATES[n]!;
-    const oldState = CONNECTION_STATES[o]!;
+  private onState(newState: ConnectionState, oldState: ConnectionState): void {
     this.current = newState;
     if (newState === 'open') {
       this.lastError = null;

@@ -1,6 +1,8 @@
-// Owns one embind object for a public TS class: creates it once the runtime has loaded (starting
-// the load on first use, never at import), queues work until then, and frees it on dispose — or,
-// as a safety net, when the public object is garbage-collected.
+// The one lifetime owner of the TS layer: owns one embind object for a public TS class (the
+// managers' native clients, the batcher's): creates it once the runtime has loaded (starting the
+// load on first use, never at import), queues work until then, and frees it on dispose — or, as a
+// safety net, when the public object is garbage-collected (the one FinalizationRegistry). Also the
+// layer's one clock (monotonicNow).
 import { type RealtimeModule, deleteLater, loadRuntime, runtimeIfLoaded } from './runtime.js';
 
 export interface Deletable {
@@ -23,11 +25,14 @@ export class NativeOwner<N extends Deletable> {
    * @param owner the public object whose collection frees the native one
    * @param make creates the native object (the runtime is loaded)
    * @param onCreate called right after creation, before the queued ops run
+   * @param onLoadError when given, a failed load drops the queued work and calls it (a later use
+   *   retries the load); without it, queued work stays queued and the failure is logged
    */
   constructor(
     private readonly owner: object,
     private readonly make: (mod: RealtimeModule) => N,
     private readonly onCreate?: (native: N) => void,
+    private readonly onLoadError?: (err: unknown) => void,
   ) {}
 
   /** The native object, created now if the runtime has loaded; else null (and a load starts). */
@@ -55,6 +60,12 @@ export class NativeOwner<N extends Deletable> {
     else this.ops.push(op);
   }
 
+  /** Queues `op` only when work is already waiting for the native object (else drops it). */
+  runIfQueued(op: (native: N) => void): void {
+    if (this.obj) op(this.obj);
+    else if (this.ops.length > 0) this.ops.push(op);
+  }
+
   get isDisposed(): boolean {
     return this.disposed;
   }
@@ -80,9 +91,14 @@ export class NativeOwner<N extends Deletable> {
         if (!this.disposed && !this.obj) this.create(mod);
       },
       (err: unknown) => {
-        // Queued work stays queued; the next use retries the load.
         this.loading = false;
-        console.error('realtime-wasm: could not load the runtime', err);
+        if (this.onLoadError) {
+          this.ops = [];
+          this.onLoadError(err);
+        } else {
+          // Queued work stays queued; the next use retries the load.
+          console.error('realtime-wasm: could not load the runtime', err);
+        }
       },
     );
   }
@@ -109,7 +125,7 @@ export class NativeOwner<N extends Deletable> {
   }
 }
 
-/** The clock of the batcher and throttler: monotonic milliseconds. */
+/** The one clock of the TS layer (batcher, throttler, pool): monotonic milliseconds. */
 export const monotonicNow: () => number =
   typeof performance === 'object' && typeof performance.now === 'function'
     ? () => performance.now()

@@ -30,7 +30,8 @@ export interface ConnectionStats {
 
 /** Receives the events of one native client. */
 export interface Sink {
-  state(newState: number, oldState: number): void;
+  /** State names as C++ spells them (ws_state_name): never a copied table. */
+  state(newState: string, oldState: string): void;
   error(code: number, message: string, status?: number): void;
   message?(typeId: number, payloadJson: string): void;
   raw?(text: string): void;
@@ -43,6 +44,12 @@ export interface Sink {
   gap?(channelId: number, fromEpoch: string, fromOffset: number, epoch: string): void;
   /** A dynamic URL is wanted for attempt `seq` (answered with the client's provideUrl). */
   url?(seq: number): void;
+  /** The credentials step wants a token for request `seq` (answered with provideToken or
+   * tokenFailed). */
+  token?(seq: number): void;
+  /** The credentials step's progress: phase 'refreshing' | 'refreshed' | 'waiting', reason
+   * 'connect' | 'expiring' | 'expired' | 'rejected'; expiresAt (epoch ms, NaN: no `exp`). */
+  auth?(phase: string, reason: string, expiresAt: number): void;
   webSocket?(): WebSocketConstructor | undefined;
   [extra: string]: unknown;
 }
@@ -183,6 +190,8 @@ const rtHost: Record<string, unknown> = {
   close: route('close'),
   sseRequest: route('sseRequest'),
   url: route('url'),
+  token: route('token'),
+  auth: route('auth'),
   ack: route('ack'),
   gap: route('gap'),
   webSocketFor(handle: number): WebSocketConstructor | undefined {

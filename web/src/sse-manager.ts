@@ -59,21 +59,6 @@ export interface SSEManagerEvents extends BaseEvents {
   event: SSEEvent;
 }
 
-type Tunables = Pick<
-  SSEConfig,
-  | 'reconnectAttempts' | 'reconnectInterval' | 'maxReconnectInterval' | 'reconnectJitter'
-  | 'maxEventBytes' | 'maxDepth'
->;
-
-export const SSE_DEFAULTS: Readonly<Required<Tunables>> = {
-  reconnectAttempts: 5,
-  reconnectInterval: 1000,
-  maxReconnectInterval: 30000,
-  reconnectJitter: false,
-  maxEventBytes: 1 << 20,
-  maxDepth: 128,
-};
-
 interface RawSseClient extends RawClient {
   disconnect(): void;
   lastEventId(): string;
@@ -101,13 +86,14 @@ function chooseTransport(config: SSEConfig): 'fetch' | 'eventsource' {
 }
 
 export class ServerSentEventsManager extends NativeManager<RawSseClient, SSEManagerEvents> {
-  protected config: SSEConfig & Required<Tunables>;
+  /** As given: the native client reads it, with the C++ defaults for what is left out. */
+  protected config: SSEConfig;
   readonly transport: 'fetch' | 'eventsource';
 
   constructor(config: SSEConfig) {
     super();
     checkUrl('ServerSentEventsManager', config?.url);
-    this.config = { ...SSE_DEFAULTS, ...config };
+    this.config = { ...config };
     this.transport = chooseTransport(config);
     if (this.transport === 'eventsource' && (config.headers || config.method || config.body)) {
       throw new TypeError(
@@ -178,7 +164,6 @@ export class ServerSentEventsManager extends NativeManager<RawSseClient, SSEMana
         EventSource:
           this.config.EventSource ?? (globalThis as { EventSource?: unknown }).EventSource,
         types: this.subscribedTypes(),
-        maxEventBytes: this.config.maxEventBytes,
       }),
     };
   }

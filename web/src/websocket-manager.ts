@@ -91,7 +91,8 @@ export interface CloseEvent {
 /** SecureWebSocketManager's token lifecycle (never carries the token itself). */
 export interface AuthEvent {
   /** 'refreshing': the tokenProvider is being called; 'refreshed': a new token is in use;
-   * 'waiting': a socket open is held until the refresh completes. */
+   * 'waiting': a reconnect attempt is held until the refresh completes (the C++ session's
+   * credentials step). */
   phase: 'refreshing' | 'refreshed' | 'waiting';
   /** Why a refresh started. */
   reason?: 'connect' | 'expiring' | 'expired' | 'rejected';
@@ -109,25 +110,8 @@ export interface ManagerEvents extends BaseEvents {
   message: WebSocketMessage;
 }
 
-type Tunables = Omit<
-  WebSocketConfig,
-  | 'url' | 'protocols' | 'WebSocket' | 'codec' | keyof Omit<ConnectionOptions, 'reconnectAttempts'>
-  // defaults in C++ only (emscripten/ws_client.cpp reads what is given)
-  | 'realtimeProtocol' | 'maxPendingAcks' | 'maxPendingAckBytes'
->;
-
-export const WS_DEFAULTS: Readonly<Required<Tunables>> = {
-  reconnectAttempts: 5,
-  reconnectInterval: 1000,
-  maxReconnectInterval: 30000,
-  reconnectJitter: false,
-  heartbeatInterval: 30000,
-  heartbeatMissedLimit: 2,
-  messageQueueSize: 100,
-  maxMessageBytes: 1 << 20,
-  maxDepth: 128,
-  maxDecodeBacklog: 10_000,
-};
+/** Inbound messages waiting for a codec's decode (a JS-only step: there is no C++ copy). */
+const DEFAULT_DECODE_BACKLOG = 10_000;
 
 /** sendWithAck's options. */
 export interface AckOptions {
@@ -146,6 +130,11 @@ export interface RawWsClient extends RawClient {
   leaveChannel(name: string): void;
   channelPosition(name: string): ChannelPosition | null;
   setPreamble(type: string, payloadJson: string): void;
+  /** The credentials step (SecureWebSocketManager): answers to the sink's `token(seq)`. */
+  provideToken(seq: number, token: string): void;
+  tokenFailed(seq: number, message: string): void;
+  /** Epoch ms of the next token refresh, NaN when none is scheduled. */
+  refreshScheduledAt(): number;
   stats(): ConnectionStats;
 }
 
@@ -159,7 +148,9 @@ function asRealtimeError(err: unknown, code: RealtimeErrorCode, message: string)
 }
 
 export class WebSocketManager extends NativeManager<RawWsClient, ManagerEvents> {
-  protected config: WebSocketConfig & Required<Tunables>;
+  /** As given: the native client reads it, with the C++ defaults for what is left out
+   * (emscripten/ws_client.cpp). */
+  protected config: WebSocketConfig;
   private codec: PayloadCodec | null;
   private outChain: Promise<void> = Promise.resolve();
   private outPending = 0;
@@ -172,7 +163,7 @@ export class WebSocketManager extends NativeManager<RawWsClient, ManagerEvents> 
   constructor(config: WebSocketConfig) {
     super();
     checkUrl('WebSocketManager', config?.url);
-    this.config = { ...WS_DEFAULTS, ...config };
+    this.config = { ...config };
     this.codec = config.codec ?? null;
   }
 
@@ -245,7 +236,7 @@ export class WebSocketManager extends NativeManager<RawWsClient, ManagerEvents> 
     const type = env.type;
     const wantsEvent = this.events.has('message');
     if (!wantsEvent && !this.hasSubscribers(type)) return;  // nobody listens: no decode
-    if (this.inPending >= this.config.maxDecodeBacklog) {
+    if (this.inPending >= (this.config.maxDecodeBacklog ?? DEFAULT_DECODE_BACKLOG)) {
       this.events.emit('drop', { reason: 'decode_backlog', count: 1 });
       return;
     }
