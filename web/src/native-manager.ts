@@ -14,6 +14,8 @@ import {
   runtimeIfLoaded,
   unregister,
 } from './runtime.js';
+import type { RemoteSpec } from './worker/remote.js';
+import type { RuntimeMode } from './worker/protocol.js';
 
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closing' | 'closed';
 /** The C++ WsState enum, in order. */
@@ -45,6 +47,12 @@ export interface ConnectionOptions {
   lifecycle?: boolean;
   /** Hold reconnect attempts while the page is hidden (default false). */
   pauseWhenHidden?: boolean;
+  /** Where the module and the connection run: this page (default), a dedicated worker of this
+   * tab, or one SharedWorker (or leader tab) for every tab of the origin (README "runtime"). */
+  runtime?: RuntimeMode;
+  /** runtime 'shared': managers with a function `url` and the same shareKey share one
+   * connection (a function is otherwise this manager's own). */
+  shareKey?: string;
 }
 
 /** Throws the TypeError a constructor gives for a `url` that is none of the UrlSource forms. */
@@ -58,9 +66,16 @@ export function checkUrl(owner: string, url: unknown): void {
   }
 }
 
+/** Something worked, but not as asked (e.g. runtime 'shared' fell back to 'page'). */
+export interface WarningEvent {
+  code: 'runtime_fallback';
+  message: string;
+}
+
 export interface BaseEvents {
   state: StateEvent;
   error: RealtimeError;
+  warning: WarningEvent;
 }
 
 /** The embind methods both native clients have. */
@@ -100,6 +115,24 @@ export abstract class NativeManager<Client extends RawClient, Events extends Bas
   protected abstract sink(): Partial<Sink>;
   /** The manager's `url` option. */
   protected abstract urlSource(): UrlSource;
+  /** runtime 'worker' | 'shared': what the host needs (null: the client runs in this page). */
+  protected remoteSpec(): RemoteSpec | null {
+    return null;
+  }
+
+  /** The remote spec for `config`; `pinnedBy` names an option that keeps the client in the page
+   * (a constructor or a function that cannot move into a worker). */
+  protected remoteSpecOf(kind: RemoteSpec['kind'], config: ConnectionOptions, native: Record<string, unknown>,
+    pinnedBy: string | null): RemoteSpec | null {
+    const mode = config.runtime ?? 'page';
+    if (mode === 'page') return null;
+    if (!pinnedBy) return { mode, kind, config: native, shareKey: config.shareKey };
+    this.events.emit('warning', {
+      code: 'runtime_fallback',
+      message: `runtime '${mode}': ${pinnedBy} cannot move into a worker; this connection runs in the page`,
+    } as Events['warning']);
+    return null;
+  }
   /** Whether a wildcard listener is registered (every message, whatever its type). */
   protected wantsWildcard(): boolean {
     return false;
@@ -215,6 +248,8 @@ export abstract class NativeManager<Client extends RawClient, Events extends Bas
     if (this.client) return op(this.client);
     this.pending.push(op);
     if (this.pending.length > 1) return;
+    const spec = this.remoteSpec();
+    if (spec) return this.createRemote(spec);
     if (runtimeIfLoaded()) return this.create();
     loadRuntime().then(
       () => this.create(),
@@ -243,16 +278,39 @@ export abstract class NativeManager<Client extends RawClient, Events extends Bas
 
   // ---- internals ----
 
-  private create(): void {
+  // The client in a worker host (web/src/worker/remote.ts, loaded only here); where the page
+  // cannot run one, the client runs in the page after a 'warning'.
+  private createRemote(spec: RemoteSpec): void {
+    import('./worker/remote.js')
+      .then(async (remote) => {
+        if (await remote.whenReady(spec.mode)) {
+          return this.create((_handle, sink) => remote.openRemote(spec, sink) as unknown as Client);
+        }
+        this.events.emit('warning', {
+          code: 'runtime_fallback',
+          message: `runtime '${spec.mode}' is not available in this page (no usable Worker or SharedWorker): running in the page`,
+        } as Events['warning']);
+        await loadRuntime();
+        this.create();
+      })
+      .catch((err: unknown) => {
+        this.pending = [];
+        this.fail(new RealtimeError('load_failed', `could not load the runtime: ${String(err)}`));
+        this.rejectWaiters(this.lastError!);
+      });
+  }
+
+  private create(make?: (handle: number, sink: Sink) => Client): void {
     if (this.client || this.disposed) return;
-    this.handle = register({
+    const sink = {
       state: (n: number, o: number) => this.onState(n, o),
       error: (code: number, message: string, status?: number) =>
         this.fail(this.makeError(code, message, status)),
       url: (seq: number) => this.resolveUrl(seq),
       ...this.sink(),
-    } as Sink);
-    const client = this.createClient(runtimeIfLoaded()!, this.handle);
+    } as Sink;
+    this.handle = register(sink);
+    const client = make ? make(this.handle, sink) : this.createClient(runtimeIfLoaded()!, this.handle);
     this.client = client;
     const handle = this.handle;
     finalizer?.register(this, () => {

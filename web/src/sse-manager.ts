@@ -138,6 +138,11 @@ export class ServerSentEventsManager extends NativeManager<RawSseClient, SSEMana
     return this.events.has('event');
   }
 
+  protected override remoteSpec() {
+    const pinned = this.config.fetch ? 'config fetch' : this.config.EventSource ? 'config EventSource' : null;
+    return this.remoteSpecOf('sse', this.config, { ...this.config, transport: this.transport }, pinned);
+  }
+
   protected urlSource(): UrlSource {
     return this.config.url;
   }

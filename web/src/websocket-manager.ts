@@ -382,6 +382,11 @@ export class WebSocketManager extends NativeManager<RawWsClient, ManagerEvents> 
     return this.config.url;
   }
 
+  protected override remoteSpec() {
+    const pinned = this.socketConstructor() ? 'a WebSocket constructor (config WebSocket, or a token step)' : null;
+    return this.remoteSpecOf('ws', this.config, this.nativeConfig(), pinned);
+  }
+
   /** The constructor the native transport calls for every socket it opens. */
   protected socketConstructor(): WebSocketConstructor | undefined {
     return this.config.WebSocket;
