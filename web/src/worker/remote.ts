@@ -216,7 +216,7 @@ class Link {
       const { RuntimeHost } = await import('./host.js');
       // Deliveries leave at the end of the current task: a page's timers are throttled when
       // hidden, and the leader may well be a background tab.
-      const host = new RuntimeHost({ schedule: queueMicrotask });
+      const host = new RuntimeHost({ schedule: (f) => queueMicrotask(f) });
       const hostChannel = new BroadcastChannel(LEADER_CHANNEL);
       hostChannel.onmessage = (e: MessageEvent) =>
         host.receive(e.data as TabMessage, (m) => hostChannel.postMessage(m));
