@@ -86,6 +86,16 @@ function stableJson(v: unknown): string {
   return JSON.stringify(v) ?? 'null';
 }
 
+/** A runtime host's diagnostics. */
+export interface HostInfo {
+  /** Tabs attached. */
+  tabs: number;
+  /** Native connections (shared ones count once). */
+  connections: number;
+  /** Connections not closed: the sockets this browser holds for the origin. */
+  sockets: number;
+}
+
 type Transport = {
   post(msg: TabMessage): void;
   close(): void;
@@ -100,7 +110,7 @@ class Link {
   private nextCid = 1;
   private isReady = false;
   private settle!: (ok: boolean) => void;
-  private info: Array<(i: { tabs: number; connections: number; sockets: number }) => void> = [];
+  private info: Array<(i: HostInfo) => void> = [];
 
   constructor(readonly mode: Exclude<RuntimeMode, 'page'>) {
     this.ready = new Promise((resolve) => (this.settle = resolve));
@@ -134,9 +144,14 @@ class Link {
     if (this.clients.delete(cid)) this.post({ v: 1, op: 'detach', tab: this.tab, cid });
   }
 
-  stats(): Promise<{ tabs: number; connections: number; sockets: number }> {
+  /** The host's counts; null when it does not answer within a second (a leader handover). */
+  stats(): Promise<HostInfo | null> {
     return new Promise((resolve) => {
-      this.info.push(resolve);
+      const timer = setTimeout(() => resolve(null), 1000);
+      this.info.push((i) => {
+        clearTimeout(timer);
+        resolve(i);
+      });
       this.post({ v: 1, op: 'info?', tab: this.tab });
     });
   }
@@ -245,7 +260,7 @@ class Link {
       case 'info': {
         const waiting = this.info;
         this.info = [];
-        for (const w of waiting) w(msg);
+        for (const w of waiting) w({ tabs: msg.tabs, connections: msg.connections, sockets: msg.sockets });
         return;
       }
     }
@@ -271,7 +286,7 @@ export function openRemote(spec: RemoteSpec, sink: Sink): RemoteClient {
 }
 
 /** Diagnostics of a runtime host: tabs attached, connections, open sockets. */
-export async function remoteInfo(mode: Exclude<RuntimeMode, 'page'>): Promise<{ tabs: number; connections: number; sockets: number } | null> {
+export async function remoteInfo(mode: Exclude<RuntimeMode, 'page'>): Promise<HostInfo | null> {
   const l = link(mode);
   return (await l.ready) ? l.stats() : null;
 }
