@@ -140,6 +140,8 @@ async function fourTabsOneSocket(t, { leader }) {
   assert.equal(info.sockets, 1);
   for (const tab of tabs) {
     assert.deepEqual(await tab.page.evaluate(() => window.rt.warnings), [], 'no fallback');
+    assert.equal(await tab.page.evaluate(async () => (await import('/dist/runtime.js')).runtimeIfLoaded()), null,
+      'no tab loads the module (the leader runs it in a worker of its own)');
     assert.deepEqual(tab.problems, []);
   }
   return { server, context, tabs };

@@ -55,6 +55,14 @@ export interface ConnectionOptions {
   shareKey?: string;
 }
 
+/** The spec of a client that asks for runtime 'worker' | 'shared' (else null); `pinnedBy` names
+ * an option that cannot move into a worker (the client then stays in the page, with a warning). */
+export function remoteSpec(kind: RemoteSpec['kind'], config: ConnectionOptions, native: Record<string, unknown>,
+  pinnedBy?: string): RemoteSpec | null {
+  const mode = config.runtime;
+  return mode && mode !== 'page' ? { mode, kind, config: native, shareKey: config.shareKey, pinnedBy } : null;
+}
+
 /** Throws the TypeError a constructor gives for a `url` that is none of the UrlSource forms. */
 export function checkUrl(owner: string, url: unknown): void {
   const ok =
@@ -117,20 +125,6 @@ export abstract class NativeManager<Client extends RawClient, Events extends Bas
   protected abstract urlSource(): UrlSource;
   /** runtime 'worker' | 'shared': what the host needs (null: the client runs in this page). */
   protected remoteSpec(): RemoteSpec | null {
-    return null;
-  }
-
-  /** The remote spec for `config`; `pinnedBy` names an option that keeps the client in the page
-   * (a constructor or a function that cannot move into a worker). */
-  protected remoteSpecOf(kind: RemoteSpec['kind'], config: ConnectionOptions, native: Record<string, unknown>,
-    pinnedBy: string | null): RemoteSpec | null {
-    const mode = config.runtime ?? 'page';
-    if (mode === 'page') return null;
-    if (!pinnedBy) return { mode, kind, config: native, shareKey: config.shareKey };
-    this.events.emit('warning', {
-      code: 'runtime_fallback',
-      message: `runtime '${mode}': ${pinnedBy} cannot move into a worker; this connection runs in the page`,
-    } as Events['warning']);
     return null;
   }
   /** Whether a wildcard listener is registered (every message, whatever its type). */
@@ -251,14 +245,7 @@ export abstract class NativeManager<Client extends RawClient, Events extends Bas
     const spec = this.remoteSpec();
     if (spec) return this.createRemote(spec);
     if (runtimeIfLoaded()) return this.create();
-    loadRuntime().then(
-      () => this.create(),
-      (err: unknown) => {
-        this.pending = [];
-        this.fail(new RealtimeError('load_failed', `could not load the runtime: ${String(err)}`));
-        this.rejectWaiters(this.lastError!);
-      },
-    );
+    loadRuntime().then(() => this.create(), (err: unknown) => this.loadFailed(err));
   }
 
   /** Runs op on the native client if there is one, or after the ops already waiting for it. */
@@ -278,26 +265,20 @@ export abstract class NativeManager<Client extends RawClient, Events extends Bas
 
   // ---- internals ----
 
-  // The client in a worker host (web/src/worker/remote.ts, loaded only here); where the page
-  // cannot run one, the client runs in the page after a 'warning'.
+  // The client in a worker host (web/src/worker/remote.ts, loaded only here; it emits the
+  // 'warning' and answers null where the page cannot run one: the client then runs here).
   private createRemote(spec: RemoteSpec): void {
     import('./worker/remote.js')
-      .then(async (remote) => {
-        if (await remote.whenReady(spec.mode)) {
-          return this.create((_handle, sink) => remote.openRemote(spec, sink) as unknown as Client);
-        }
-        this.events.emit('warning', {
-          code: 'runtime_fallback',
-          message: `runtime '${spec.mode}' is not available in this page (no usable Worker or SharedWorker): running in the page`,
-        } as Events['warning']);
-        await loadRuntime();
-        this.create();
-      })
-      .catch((err: unknown) => {
-        this.pending = [];
-        this.fail(new RealtimeError('load_failed', `could not load the runtime: ${String(err)}`));
-        this.rejectWaiters(this.lastError!);
-      });
+      .then((r) => r.openRemote(spec, (w) => this.events.emit('warning', w as Events['warning'])))
+      .then((open) => open ? this.create((_handle, sink) => open(sink) as unknown as Client)
+        : loadRuntime().then(() => this.create()))
+      .catch((err: unknown) => this.loadFailed(err));
+  }
+
+  private loadFailed(err: unknown): void {
+    this.pending = [];
+    this.fail(new RealtimeError('load_failed', `could not load the runtime: ${String(err)}`));
+    this.rejectWaiters(this.lastError!);
   }
 
   private create(make?: (handle: number, sink: Sink) => Client): void {

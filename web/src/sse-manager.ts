@@ -12,6 +12,7 @@ import {
   type UrlSource,
   NativeManager,
   checkUrl,
+  remoteSpec,
 } from './native-manager.js';
 import { type RealtimeModule, type Sink, runtimeIfLoaded } from './runtime.js';
 
@@ -139,8 +140,8 @@ export class ServerSentEventsManager extends NativeManager<RawSseClient, SSEMana
   }
 
   protected override remoteSpec() {
-    const pinned = this.config.fetch ? 'config fetch' : this.config.EventSource ? 'config EventSource' : null;
-    return this.remoteSpecOf('sse', this.config, { ...this.config, transport: this.transport }, pinned);
+    const { fetch, EventSource } = this.config;
+    return remoteSpec('sse', this.config, { ...this.config, transport: this.transport }, (fetch || EventSource) && 'a fetch or EventSource option');
   }
 
   protected urlSource(): UrlSource {

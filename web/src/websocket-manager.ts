@@ -9,6 +9,7 @@ import {
   type UrlSource,
   NativeManager,
   checkUrl,
+  remoteSpec,
 } from './native-manager.js';
 import { Channel, type ChannelOptions, type ChannelPosition } from './channel.js';
 import {
@@ -383,8 +384,7 @@ export class WebSocketManager extends NativeManager<RawWsClient, ManagerEvents> 
   }
 
   protected override remoteSpec() {
-    const pinned = this.socketConstructor() ? 'a WebSocket constructor (config WebSocket, or a token step)' : null;
-    return this.remoteSpecOf('ws', this.config, this.nativeConfig(), pinned);
+    return remoteSpec('ws', this.config, this.nativeConfig(), this.socketConstructor() && 'a WebSocket constructor');
   }
 
   /** The constructor the native transport calls for every socket it opens. */

@@ -29,7 +29,10 @@ export type TabMessage =
   /** The tab is leaving (pagehide): detach all its clients. */
   | { v: 1; op: 'bye'; tab: string }
   /** Diagnostics: the host answers 'info'. */
-  | { v: 1; op: 'info?'; tab: string };
+  | { v: 1; op: 'info?'; tab: string }
+  /** Leader fallback, to the leader tab's own dedicated worker: serve every tab over the
+   * BroadcastChannel LEADER_CHANNEL from now on (and announce 'leader' there). */
+  | { v: 1; op: 'lead'; tab: string };
 
 /** The client methods that cross the port. The return values are emulated in the tab:
  * subscribeType and joinChannel carry the tab's local id as a last argument, sendWithAck always

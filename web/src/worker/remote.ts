@@ -35,6 +35,14 @@ export interface RemoteSpec {
   config: Record<string, unknown>;
   /** 'shared': lets managers with a function `url` share a connection (config `shareKey`). */
   shareKey?: string;
+  /** An option that cannot move into a worker (a constructor): the client stays in the page. */
+  pinnedBy?: string;
+}
+
+/** What a manager emits when its client runs in the page after all. */
+export interface Fallback {
+  code: 'runtime_fallback';
+  message: string;
 }
 
 const READY_TIMEOUT_MS = 10_000;
@@ -202,8 +210,7 @@ class Link {
   private open(fail: (why: string) => void): Transport {
     const onMessage = (e: MessageEvent) => this.receive(e.data as HostMessage);
     if (this.mode === 'worker') {
-      if (typeof Worker !== 'function') throw new Error('no Worker');
-      const worker = new Worker(new URL('./worker-entry.js', import.meta.url), { type: 'module', name: 'realtime-wasm' });
+      const worker = startWorker();
       worker.onmessage = onMessage;
       worker.onerror = () => fail('the worker script could not run (a CSP without worker-src?)');
       return { post: (m) => worker.postMessage(m), close: () => worker.terminate() };
@@ -219,24 +226,18 @@ class Link {
     return this.openLeader();
   }
 
-  // No SharedWorker: the tab holding the leader lock runs the host in its page; every tab talks
-  // to it over a BroadcastChannel. When the leader goes, the next tab in the lock queue takes
-  // over and says so ('leader'); every tab then attaches again (see the top of the file).
+  // No SharedWorker: the tab holding the leader lock runs the host in a dedicated worker of its
+  // own, which serves every tab over a BroadcastChannel (so no tab loads the module, the leader
+  // included). When the leader goes, the next tab in the lock queue takes over and says so
+  // ('leader'); every tab then attaches again (see the top of the file).
   private openLeader(): Transport {
     const locks = LOCKS();
     if (!locks || typeof BroadcastChannel !== 'function') throw new Error('no SharedWorker, and no Web Locks or BroadcastChannel for a leader tab');
     const bc = new BroadcastChannel(LEADER_CHANNEL);
     bc.onmessage = (e: MessageEvent) => this.receive(e.data as HostMessage);
-    locks.request(LEADER_LOCK, async () => {
-      const { RuntimeHost } = await import('./host.js');
-      // Deliveries leave at the end of the current task: a page's timers are throttled when
-      // hidden, and the leader may well be a background tab.
-      const host = new RuntimeHost({ schedule: (f) => queueMicrotask(f) });
-      const hostChannel = new BroadcastChannel(LEADER_CHANNEL);
-      hostChannel.onmessage = (e: MessageEvent) =>
-        host.receive(e.data as TabMessage, (m) => hostChannel.postMessage(m));
-      hostChannel.postMessage({ v: 1, op: 'leader', tab: '*' } satisfies HostMessage);
-      return new Promise<void>(() => {});  // leads for the life of the page
+    locks.request(LEADER_LOCK, () => {
+      startWorker().postMessage({ v: 1, op: 'lead', tab: this.tab } satisfies TabMessage);
+      return new Promise<void>(() => {});  // leads for the life of the page (and its worker)
     }).catch(() => {});
     return { post: (m) => bc.postMessage(m), close: () => bc.close() };
   }
@@ -267,6 +268,12 @@ class Link {
   }
 }
 
+/** The dedicated worker script (runtime 'worker', and the leader tab's host). */
+function startWorker(): Worker {
+  if (typeof Worker !== 'function') throw new Error('no Worker');
+  return new Worker(new URL('./worker-entry.js', import.meta.url), { type: 'module', name: 'realtime-wasm' });
+}
+
 const links = new Map<string, Link>();
 
 function link(mode: Exclude<RuntimeMode, 'page'>): Link {
@@ -275,14 +282,14 @@ function link(mode: Exclude<RuntimeMode, 'page'>): Link {
   return l;
 }
 
-/** Whether this page can run `mode` (false: the manager falls back to 'page' with a 'warning'). */
-export function whenReady(mode: Exclude<RuntimeMode, 'page'>): Promise<boolean> {
-  return link(mode).ready;
-}
-
-/** The remote client for a manager (after whenReady resolved true). */
-export function openRemote(spec: RemoteSpec, sink: Sink): RemoteClient {
-  return link(spec.mode).client(spec, sink);
+/** Resolves with the maker of the manager's remote client once the host is ready; or with null
+ * after `warn`, when the client must run in the page (a pinned option, no usable worker). */
+export async function openRemote(spec: RemoteSpec, warn: (w: Fallback) => void): Promise<((sink: Sink) => RemoteClient) | null> {
+  const why = spec.pinnedBy ? `${spec.pinnedBy} cannot move into a worker` :
+    (await link(spec.mode).ready) ? null : 'no usable Worker or SharedWorker here';
+  if (!why) return (sink) => link(spec.mode).client(spec, sink);
+  warn({ code: 'runtime_fallback', message: `runtime '${spec.mode}': ${why}; this connection runs in the page` });
+  return null;
 }
 
 /** Diagnostics of a runtime host: tabs attached, connections, open sockets. */
