@@ -271,7 +271,7 @@ class Link {
 /** The dedicated worker script (runtime 'worker', and the leader tab's host). */
 function startWorker(): Worker {
   if (typeof Worker !== 'function') throw new Error('no Worker');
-  return new Worker(new URL('./worker-entry.js', import.meta.url), { type: 'module', name: 'realtime-wasm' });
+  return new Worker(new URL('./worker-entry.js', import.meta.url), { type: 'module', name: 'realtime-wasm-worker' });
 }
 
 const links = new Map<string, Link>();
