@@ -55,12 +55,12 @@ export interface ConnectionOptions {
   shareKey?: string;
 }
 
-/** The spec of a client that asks for runtime 'worker' | 'shared' (else null); `pinnedBy` names
- * an option that cannot move into a worker (the client then stays in the page, with a warning). */
+/** The spec of a client that asks for runtime 'worker' | 'shared' (else null); `pinned`: an
+ * option that cannot move into a worker (the client then stays in the page, with a warning). */
 export function remoteSpec(kind: RemoteSpec['kind'], config: ConnectionOptions, native: Record<string, unknown>,
-  pinnedBy?: string): RemoteSpec | null {
+  pinned: unknown): RemoteSpec | null {
   const mode = config.runtime;
-  return mode && mode !== 'page' ? { mode, kind, config: native, shareKey: config.shareKey, pinnedBy } : null;
+  return mode && mode !== 'page' ? { mode, kind, config: native, shareKey: config.shareKey, pinned } : null;
 }
 
 /** Throws the TypeError a constructor gives for a `url` that is none of the UrlSource forms. */

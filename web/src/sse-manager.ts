@@ -140,8 +140,7 @@ export class ServerSentEventsManager extends NativeManager<RawSseClient, SSEMana
   }
 
   protected override remoteSpec() {
-    const { fetch, EventSource } = this.config;
-    return remoteSpec('sse', this.config, { ...this.config, transport: this.transport }, (fetch || EventSource) && 'a fetch or EventSource option');
+    return remoteSpec('sse', this.config, { ...this.config, transport: this.transport }, this.config.fetch ?? this.config.EventSource);
   }
 
   protected urlSource(): UrlSource {

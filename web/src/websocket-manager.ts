@@ -384,7 +384,7 @@ export class WebSocketManager extends NativeManager<RawWsClient, ManagerEvents> 
   }
 
   protected override remoteSpec() {
-    return remoteSpec('ws', this.config, this.nativeConfig(), this.socketConstructor() && 'a WebSocket constructor');
+    return remoteSpec('ws', this.config, this.nativeConfig(), this.socketConstructor());
   }
 
   /** The constructor the native transport calls for every socket it opens. */

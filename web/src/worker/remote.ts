@@ -35,8 +35,8 @@ export interface RemoteSpec {
   config: Record<string, unknown>;
   /** 'shared': lets managers with a function `url` share a connection (config `shareKey`). */
   shareKey?: string;
-  /** An option that cannot move into a worker (a constructor): the client stays in the page. */
-  pinnedBy?: string;
+  /** Set when an option cannot move into a worker (a constructor): the client stays in the page. */
+  pinned?: unknown;
 }
 
 /** What a manager emits when its client runs in the page after all. */
@@ -248,7 +248,11 @@ class Link {
       case 'leader':
         return this.hello();
       case 'ready': {
-        setRuntimeNames(new Map(msg.errc), msg.drops);
+        const errc = new Map(msg.errc);
+        setRuntimeNames({
+          _errcName: (code) => errc.get(code) ?? 'unknown',
+          _dropReasonName: (reason) => msg.drops[reason] ?? 'unknown',
+        });
         const first = !this.isReady;
         this.isReady = true;
         if (first) this.settle(true);
@@ -285,7 +289,8 @@ function link(mode: Exclude<RuntimeMode, 'page'>): Link {
 /** Resolves with the maker of the manager's remote client once the host is ready; or with null
  * after `warn`, when the client must run in the page (a pinned option, no usable worker). */
 export async function openRemote(spec: RemoteSpec, warn: (w: Fallback) => void): Promise<((sink: Sink) => RemoteClient) | null> {
-  const why = spec.pinnedBy ? `${spec.pinnedBy} cannot move into a worker` :
+  const pinnedBy = spec.kind === 'ws' ? 'a WebSocket constructor (config WebSocket, or SecureWebSocketManager)' : 'a fetch or EventSource option';
+  const why = spec.pinned ? `${pinnedBy} cannot move into a worker` :
     (await link(spec.mode).ready) ? null : 'no usable Worker or SharedWorker here';
   if (!why) return (sink) => link(spec.mode).client(spec, sink);
   warn({ code: 'runtime_fallback', message: `runtime '${spec.mode}': ${why}; this connection runs in the page` });
