@@ -225,6 +225,38 @@ describe("runtime 'shared' in headless Chromium", () => {
     }
   });
 
+  test('a tab that joins a shared channel later, from the start, gets the history; the others get nothing twice', T, async (t) => {
+    const rt = await createRealtimeServer({ host: '127.0.0.1', store: memoryStore() });
+    t.after(() => rt.close());
+    const context = await browser.newContext();
+    t.after(() => context.close());
+    const join = async (page) => {
+      await page.goto(`${origin}/app`);
+      await page.evaluate(async (url) => {
+        const { WebSocketManager } = await import('/dist/index.js');
+        const m = new WebSocketManager({ url, runtime: 'shared', realtimeProtocol: true });
+        const offsets = [];
+        m.channel('log', { since: { epoch: '', offset: 0 } }).subscribe('line', (_p, meta) => offsets.push(meta.offset));
+        window.rt = { m, offsets };
+        await m.connect();
+      }, rt.url);
+    };
+    const offsetsOf = (page) => page.evaluate(() => window.rt.offsets);
+    const first = await context.newPage();
+    await join(first);
+    for (let i = 1; i <= 5; i++) await rt.publish('log', 'line', { i });
+    await first.waitForFunction(() => window.rt.offsets.length >= 5, null, WAIT);
+    const second = await context.newPage();
+    await join(second);
+    await second.waitForFunction(() => window.rt.offsets.length >= 5, null, WAIT);
+    for (let i = 6; i <= 8; i++) await rt.publish('log', 'line', { i });
+    for (const page of [first, second]) await page.waitForFunction(() => window.rt.offsets.length >= 8, null, WAIT);
+    const all = [1, 2, 3, 4, 5, 6, 7, 8];
+    assert.deepEqual(await offsetsOf(second), all, 'the late tab got the history, then live');
+    assert.deepEqual(await offsetsOf(first), all, 'the first tab got nothing twice');
+    assert.equal((await hostInfo(first, 'shared')).sockets, 1);
+  });
+
   test('an acknowledged send from each of two tabs is acked to its sender; server errors keep their code; stats', T, async (t) => {
     const handled = [];
     const rt = await createRealtimeServer({

@@ -41,6 +41,8 @@ interface Attachment {
 interface ChannelEntry {
   name: string;
   epoch: string | null;
+  /** The position of the last native join. */
+  since: Position | null;
   subs: Set<Attachment>;
 }
 
@@ -277,18 +279,30 @@ export class RuntimeHost {
     (conn.native.setWildcard as (on: boolean) => void)([...conn.atts].some((a) => a.wildcard));
   }
 
-  // A channel is joined once per connection. A tab joining it later gets live publications from
-  // then on; each tab gets a publication at most once, after the position it joined with (after
-  // a leader handover the tabs re-join with the position each saw last).
+  // A channel is joined once per connection. Each tab gets a publication at most once, after the
+  // position it joined with. A tab that joins later from an older position (e.g. "from the
+  // start") has the native client leave and join again from there: the server replays for it,
+  // and the tabs already there skip what they had (after a leader handover the tabs re-join with
+  // the position each saw last, the same way).
   private join(att: Attachment, name: string, since: Position | null, local: number): void {
     const { conn } = att;
+    const n = conn.native as Record<string, (...a: unknown[]) => unknown>;
     att.channels.set(name, { local, last: since });
     let entry = conn.channels.get(name);
-    if (!entry) {
-      entry = { name, epoch: since?.epoch ?? null, subs: new Set() };
-      conn.channels.set(name, entry);
-      const id = (conn.native.joinChannel as (n: string, s: Position | null) => number)(name, since);
-      conn.byChannelId.set(id, entry);
+    if (entry && since) {
+      const at = (n.channelPosition!(name) as Position | null) ?? entry.since;
+      if (at && since.offset >= at.offset) since = null;  // it is not behind: live from here
+    }
+    if (!entry || since) {
+      if (entry) {
+        n.leaveChannel!(name);
+        for (const [id, e] of conn.byChannelId) if (e === entry) conn.byChannelId.delete(id);
+      } else {
+        entry = { name, epoch: since?.epoch || null, since, subs: new Set() };
+        conn.channels.set(name, entry);
+      }
+      entry.since = since;
+      conn.byChannelId.set(n.joinChannel!(name, since) as number, entry);
     }
     entry.subs.add(att);
   }
@@ -360,6 +374,10 @@ export class RuntimeHost {
         entry.epoch = epoch;
         for (const att of entry.subs) {
           const ch = att.channels.get(entry.name)!;
+          // A tab already in `epoch` past the gap's start (it joined before a re-join from an
+          // older position) misses nothing.
+          const { last } = ch;
+          if (last && last.epoch === epoch && !(fromEpoch === epoch && last.offset <= fromOffset)) continue;
           ch.last = null;
           this.push(att, 'gap', ch.local, fromEpoch, fromOffset, epoch);
         }
