@@ -244,6 +244,10 @@ export class RuntimeHost {
         return this.join(att, String(a[0]), (a[1] as Position | null) ?? null, Number(a[2]));
       case 'leaveChannel':
         return this.leave(att, String(a[0]));
+      case 'stats':
+        this.dirtyConns.add(conn);
+        this.dirty.add(att.tab);
+        return this.scheduleFlush();
       case 'send': case 'setPreamble': case 'provideUrl': case 'urlFailed':
         n[m]!(...a);
         return;
@@ -394,10 +398,13 @@ export class RuntimeHost {
     att.tab.out.push([att.cid, name, ...args]);
     this.dirty.add(att.tab);
     this.dirtyConns.add(att.conn);
-    if (!this.flushing) {
-      this.flushing = true;
-      this.schedule(() => this.flush());
-    }
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushing) return;
+    this.flushing = true;
+    this.schedule(() => this.flush());
   }
 
   private flush(): void {

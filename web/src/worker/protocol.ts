@@ -40,7 +40,9 @@ export type TabMessage =
 export type CallName =
   | 'connect' | 'disconnect' | 'send' | 'sendWithAck' | 'withdrawAck'
   | 'subscribeType' | 'unsubscribeType' | 'setWildcard' | 'setPreamble'
-  | 'joinChannel' | 'leaveChannel' | 'provideUrl' | 'urlFailed';
+  | 'joinChannel' | 'leaveChannel' | 'provideUrl' | 'urlFailed'
+  /** Asks for a 'stats' delivery (the tab read its snapshot: the next read is fresh). */
+  | 'stats';
 
 /**
  * One delivery: `[cid, name, ...args]`. The names and arguments are those of the Sink

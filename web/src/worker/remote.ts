@@ -462,7 +462,9 @@ export class RemoteClient {
     this.preamble = [type, payloadJson];
     this.call('setPreamble', type, payloadJson);
   }
+  // The stats read now are the last snapshot; the read asks for a fresh one (no timer).
   stats(): Record<string, unknown> {
+    this.call('stats');
     return this.snapshot ?? {
       messagesReceived: 0, messagesSent: 0, errors: 0, dropped: 0, reconnects: 0, queueDepth: 0,
       rtt: -1, acksPending: this.acks.size, duplicates: 0,
@@ -477,6 +479,7 @@ export class RemoteClient {
     return Number(this.snapshot?.reconnects ?? 0);
   }
   eventsReceived(): number {
+    this.call('stats');
     return Number(this.snapshot?.eventsReceived ?? 0);
   }
 }
