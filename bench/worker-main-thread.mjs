@@ -10,6 +10,7 @@
 // are taken in one invocation (the arms rotate run by run; median of --runs, default 3).
 //
 //   node bench/worker-main-thread.mjs [--runs=3] [--seconds=5] [--rate=10000]
+/* global window */ // the arms run in the page (page.evaluate)
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { extname, join, normalize } from 'node:path';

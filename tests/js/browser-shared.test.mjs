@@ -4,20 +4,16 @@
 // its sockets) and realtime-wasm/server (channels, acks). Waits poll the page or the server
 // state (page.waitForFunction / until), never a fixed sleep.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import { extname, join, normalize } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { chromium } from 'playwright-core';
 import { createRealtimeServer, memoryStore } from 'realtime-wasm/server';
+import { launchChromium, serveDist } from './browser-helpers.mjs';
 import { startWsServer } from './helpers.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html' };
-const PAGE = '<!doctype html><meta charset="utf-8"><title>rt</title><body>tab</body>';
 const T = { timeout: 60_000 };
 const WAIT = { timeout: 15_000 };
 // A strict CSP: no eval (only WebAssembly compilation), scripts and workers from this origin.
@@ -29,36 +25,23 @@ let http;
 let origin;
 
 before(async () => {
-  assert.ok(existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM} (apt-get install chromium)`);
   assert.ok(existsSync(join(root, 'dist/worker/shared-entry.js')), 'dist/ is not built: run scripts/build.sh');
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--no-first-run'],
+  browser = await launchChromium();
+  // ?csp=strict|none on the page: the page and the scripts it loads (workers included: their
+  // fetch's referrer is the page) carry that policy.
+  http = await serveDist({
+    headers: (req, url) => {
+      const wanted = url.searchParams.get('csp') ?? /[?&]csp=(\w+)/.exec(req.headers.referer ?? '')?.[1];
+      const csp = { strict: STRICT_CSP, none: NO_WORKERS_CSP }[wanted];
+      return csp ? { 'content-security-policy': csp } : {};
+    },
   });
-  http = createServer((req, res) => {
-    const url = new URL(req.url, 'http://x');
-    const path = normalize(decodeURIComponent(url.pathname));
-    // ?csp=strict|none: the page and every script under it (workers included) carry that policy.
-    const csp = { strict: STRICT_CSP, none: NO_WORKERS_CSP }[url.searchParams.get('csp') ?? req.headers['x-csp']] ??
-      (req.headers.referer?.includes('csp=strict') ? STRICT_CSP : req.headers.referer?.includes('csp=none') ? NO_WORKERS_CSP : undefined);
-    const headers = csp ? { 'content-security-policy': csp } : {};
-    if (path.startsWith('/dist/')) {
-      const file = join(root, path);
-      if (!file.startsWith(join(root, 'dist')) || !existsSync(file)) return res.writeHead(404).end();
-      res.writeHead(200, { ...headers, 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
-      return res.end(readFileSync(file));
-    }
-    res.writeHead(200, { ...headers, 'content-type': 'text/html' });
-    res.end(PAGE);
-  });
-  await new Promise((resolve) => http.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${http.address().port}`;
+  origin = http.origin;
 });
 
 after(async () => {
   await browser?.close();
-  await new Promise((resolve) => http?.close(resolve));
+  await http?.close();
 });
 
 /** Waits until `predicate()` holds (re-checked every 20 ms). */

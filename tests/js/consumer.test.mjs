@@ -240,37 +240,13 @@ createRoot(document.getElementById('root')!).render(
   </StrictMode>,
 );
 `;
-  // runtime 'shared' through the provider: the hooks' connection lives in a SharedWorker, one
-  // socket for every tab of the app (the worker script and its .wasm resolved by Vite unaided).
-  const shared = `import { StrictMode, useEffect, useState } from 'react';
-import { createRoot } from 'react-dom/client';
-import { RealtimeProvider, useWebSocket } from 'realtime-wasm/react';
-
-const url = \`\${location.protocol === 'https:' ? 'wss' : 'ws'}://\${location.host}/realtime\`;
-const text = (p: unknown) => String((p as { text?: unknown } | null)?.text);
-
-function App() {
-  const { subscribe, sendMessage, connectionState, isConnected } = useWebSocket({ url });
-  const [greeting, setGreeting] = useState<string | null>(null);
-  const [echo, setEcho] = useState<string | null>(null);
-  const sse = null;
-  const state: string = connectionState;
-  useEffect(() => subscribe('greeting', (p) => setGreeting(text(p))), [subscribe]);
-  useEffect(() => subscribe('echo', (p) => setEcho(text(p))), [subscribe]);
-  useEffect(() => {
-    if (isConnected) sendMessage({ type: 'hello', payload: { text: 'hi from the page' } });
-  }, [isConnected, sendMessage]);
-${render}
-}
-
-createRoot(document.getElementById('root')!).render(
-  <StrictMode>
-    <RealtimeProvider runtime="shared">
-      <App />
-    </RealtimeProvider>
-  </StrictMode>,
-);
-`;
+  // The same app with <RealtimeProvider runtime="shared">: the hooks' connections live in a
+  // SharedWorker, one socket for every tab of the app (the worker script and its .wasm resolved
+  // by Vite unaided).
+  const shared = withHooks
+    .replace('import { useServerSentEvents, useWebSocket }', 'import { RealtimeProvider, useServerSentEvents, useWebSocket }')
+    .replace('    <App />', '    <RealtimeProvider runtime="shared">\n      <App />\n    </RealtimeProvider>');
+  assert.ok(shared.includes('RealtimeProvider runtime="shared"') && shared.includes('import { RealtimeProvider,'));
   const sharedConfig = `import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 

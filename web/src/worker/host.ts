@@ -61,8 +61,19 @@ interface Conn {
   acks: Map<string, Attachment>;
 }
 
-const OPEN = 1;
 const CLOSED = 4;
+
+/** Takes `att` off the entry of `key`; returns the entry (removed) when `att` was its last. */
+function lastOut<E extends { subs: Set<Attachment> }>(map: Map<string, E>, key: string, att: Attachment): E | null {
+  const entry = map.get(key);
+  if (!entry || !entry.subs.delete(att) || entry.subs.size > 0) return null;
+  map.delete(key);
+  return entry;
+}
+
+function forgetChannel(conn: Conn, entry: ChannelEntry): void {
+  for (const [id, e] of conn.byChannelId) if (e === entry) conn.byChannelId.delete(id);
+}
 
 export interface HostOptions {
   /** Defers a flush of the deliveries (default: a 16 ms timer, about a frame). */
@@ -272,9 +283,8 @@ export class RuntimeHost {
   private unsubscribe(att: Attachment, type: string): void {
     const { conn } = att;
     att.types.delete(type);
-    const entry = conn.types.get(type);
-    if (!entry || !entry.subs.delete(att) || entry.subs.size > 0) return;
-    conn.types.delete(type);
+    const entry = lastOut(conn.types, type, att);
+    if (!entry) return;
     conn.byTypeId.delete(entry.nativeId);
     (conn.native.unsubscribeType as (t: string) => void)(type);
   }
@@ -300,7 +310,7 @@ export class RuntimeHost {
     if (!entry || since) {
       if (entry) {
         n.leaveChannel!(name);
-        for (const [id, e] of conn.byChannelId) if (e === entry) conn.byChannelId.delete(id);
+        forgetChannel(conn, entry);
       } else {
         entry = { name, epoch: since?.epoch || null, since, subs: new Set() };
         conn.channels.set(name, entry);
@@ -314,10 +324,9 @@ export class RuntimeHost {
   private leave(att: Attachment, name: string): void {
     const { conn } = att;
     att.channels.delete(name);
-    const entry = conn.channels.get(name);
-    if (!entry || !entry.subs.delete(att) || entry.subs.size > 0) return;
-    conn.channels.delete(name);
-    for (const [id, e] of conn.byChannelId) if (e === entry) conn.byChannelId.delete(id);
+    const entry = lastOut(conn.channels, name, att);
+    if (!entry) return;
+    forgetChannel(conn, entry);
     (conn.native.leaveChannel as (n: string) => void)(name);
   }
 

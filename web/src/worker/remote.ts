@@ -62,7 +62,7 @@ export function cloneableConfig(config: Record<string, unknown>): Record<string,
     if (v === null || ['string', 'number', 'boolean', 'undefined'].includes(typeof v)) return true;
     if (Array.isArray(v)) return v.every(plain);
     return typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype &&
-      Object.values(v as object).every(plain);
+      Object.values(v).every(plain);
   };
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(config)) {
@@ -186,7 +186,7 @@ class Link {
       addEventListener('pagehide', () => this.post({ v: 1, op: 'bye', tab: this.tab }));
       // Back from the back/forward cache: the host forgot this tab; attach again.
       addEventListener('pageshow', (e) => {
-        if ((e as PageTransitionEvent).persisted) this.hello();
+        if (e.persisted) this.hello();
       });
     }
   }
