@@ -5,6 +5,7 @@
 // state (page.waitForFunction / until), never a fixed sleep.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -280,6 +281,48 @@ describe("runtime 'shared' in headless Chromium", () => {
     });
     assert.deepEqual(err, { code: 'server_error', message: 'server_error: three is refused' });
   });
+});
+
+describe("ServerSentEventsManager with runtime 'shared' in headless Chromium", () => {
+  for (const transport of ['eventsource', 'fetch']) {
+    test(`two tabs share one SSE stream (${transport} transport in the SharedWorker)`, T, async (t) => {
+      const streams = new Set();
+      const sse = createServer((req, res) => {
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', 'access-control-allow-origin': '*' });
+        res.write(': open\n\n');
+        streams.add(res);
+        req.on('close', () => streams.delete(res));
+      });
+      await new Promise((resolve) => sse.listen(0, '127.0.0.1', resolve));
+      t.after(() => new Promise((resolve) => { sse.closeAllConnections(); sse.close(resolve); }));
+      const url = `http://127.0.0.1:${sse.address().port}/events`;
+      const context = await browser.newContext();
+      t.after(() => context.close());
+      const pages = [];
+      for (let i = 0; i < 2; i++) {
+        const page = await context.newPage();
+        await page.goto(`${origin}/app`);
+        await page.evaluate(async ({ url, transport }) => {
+          const { ServerSentEventsManager } = await import('/dist/index.js');
+          const m = new ServerSentEventsManager({ url, transport, runtime: 'shared' });
+          const got = [];
+          m.subscribe('tick', (e) => got.push(e.data.n));
+          window.rt = { m, got };
+          await m.connect();
+        }, { url, transport });
+        pages.push(page);
+      }
+      assert.equal(streams.size, 1, 'two tabs, one stream at the server');
+      for (let n = 1; n <= 3; n++) for (const res of streams) res.write(`event: tick\nid: ${n}\ndata: {"n":${n}}\n\n`);
+      for (const page of pages) {
+        await page.waitForFunction(() => window.rt.got.length >= 3, null, WAIT);
+        assert.deepEqual(await page.evaluate(() => window.rt.got), [1, 2, 3]);
+      }
+      await pages[1].waitForFunction(() => window.rt.m.lastEventId === '3' && window.rt.m.stats?.eventsReceived >= 3, null, WAIT);
+      for (const page of pages) await page.evaluate(() => window.rt.m.disconnect());
+      await until(() => streams.size === 0, 'the stream to close when no tab uses it');
+    });
+  }
 });
 
 describe("runtime 'worker' and the fallbacks in headless Chromium", () => {
