@@ -321,6 +321,7 @@ export class RemoteClient {
   private readonly channelById = new Map<number, { pos: Position | null }>();
   private readonly acks = new Map<string, AckCall>();
   private deleted = false;
+  private statsAsked = false;
 
   constructor(
     private readonly link: Link,
@@ -365,6 +366,7 @@ export class RemoteClient {
         return s.state(d[2] as number, d[3] as number);
       case 'stats':
         this.snapshot = d[2] as Record<string, unknown>;
+        this.statsAsked = false;
         return;
       case 'error': return s.error(d[2] as number, d[3] as string, d[4] as number);
       case 'drop': return s.drop?.(d[2] as number, d[3] as number);
@@ -462,9 +464,15 @@ export class RemoteClient {
     this.preamble = [type, payloadJson];
     this.call('setPreamble', type, payloadJson);
   }
-  // The stats read now are the last snapshot; the read asks for a fresh one (no timer).
-  stats(): Record<string, unknown> {
+  // The stats read now are the last snapshot; the read asks for a fresh one (no timer), once
+  // until it comes.
+  private askStats(): void {
+    if (this.statsAsked) return;
+    this.statsAsked = true;
     this.call('stats');
+  }
+  stats(): Record<string, unknown> {
+    this.askStats();
     return this.snapshot ?? {
       messagesReceived: 0, messagesSent: 0, errors: 0, dropped: 0, reconnects: 0, queueDepth: 0,
       rtt: -1, acksPending: this.acks.size, duplicates: 0,
@@ -479,7 +487,7 @@ export class RemoteClient {
     return Number(this.snapshot?.reconnects ?? 0);
   }
   eventsReceived(): number {
-    this.call('stats');
+    this.askStats();
     return Number(this.snapshot?.eventsReceived ?? 0);
   }
 }
