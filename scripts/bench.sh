@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every benchmark (bench/*.mjs) against the built package in dist/. Arguments are passed to
+# Runs every benchmark (bench/*.mjs: ws-ingest, sse-ingest, delivery, placement, server-publish,
+# worker-main-thread) against the built package in dist/. Arguments are passed to
 # each bench (e.g. --runs=5 --count=200000). Builds first when dist/ is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -6,51 +6,25 @@
 // timers kept running, and restoring the window hung the DevTools session. The package is served from dist/ to a page on 127.0.0.1; the
 // WebSocket server is a real `ws` server started here.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import { extname, join, normalize } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 
-import { chromium } from 'playwright-core';
+import { launchChromium, serveDist } from './browser-helpers.mjs';
 import { startWsServer } from './helpers.mjs';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html' };
-const PAGE = '<!doctype html><meta charset="utf-8"><title>rt</title><body>page</body>';
 
 let browser;
 let http;
 let origin;
 
 before(async () => {
-  assert.ok(existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM} (apt-get install chromium)`);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--no-first-run'],
-    // Playwright disables the back/forward cache by default; this test needs it.
-    ignoreDefaultArgs: ['--disable-back-forward-cache'],
-  });
-  http = createServer((req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
-    if (path.startsWith('/dist/')) {
-      const file = join(root, path);
-      if (!file.startsWith(join(root, 'dist')) || !existsSync(file)) return res.writeHead(404).end();
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
-      return res.end(readFileSync(file));
-    }
-    res.writeHead(200, { 'content-type': 'text/html' });  // no `no-store`: it bars the bfcache
-    res.end(PAGE);
-  });
-  await new Promise((resolve) => http.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${http.address().port}`;
+  // Playwright disables the back/forward cache by default; this test needs it.
+  browser = await launchChromium({ ignoreDefaultArgs: ['--disable-back-forward-cache'] });
+  http = await serveDist();
+  origin = http.origin;
 });
 
 after(async () => {
   await browser?.close();
-  await new Promise((resolve) => http?.close(resolve));
+  await http?.close();
 });
 
 /** A ws server that answers ping with pong (not the pings numbered in `unanswered`, nor any on

@@ -53,6 +53,25 @@ function App() {
 
 createRoot(document.getElementById('root')).render(h(StrictMode, null, h(App)));
 `;
+  // The same hooks with <RealtimeProvider runtime="shared">: the connection lives in a
+  // SharedWorker that webpack bundles from the package's \`new SharedWorker(new URL(…))\`.
+  const shared = `import { StrictMode, createElement as h, useEffect, useState } from 'react';
+import { createRoot } from 'react-dom/client';
+import { RealtimeProvider, useWebSocket } from 'realtime-wasm/react';
+
+function App() {
+  const ws = useWebSocket({ url: \`ws://\${location.host}/realtime\` });
+  const [greeting, setGreeting] = useState(null);
+  useEffect(() => ws.subscribe('greeting', (p) => setGreeting(String(p?.text))), [ws.subscribe]);
+  useEffect(() => {
+    if (ws.isConnected) ws.sendMessage({ type: 'hello', payload: {} });
+  }, [ws.isConnected, ws.sendMessage]);
+  return h('main', null, h('p', { id: 'ws' }, ws.connectionState, ' ', greeting ?? '…'));
+}
+
+createRoot(document.getElementById('root')).render(
+  h(StrictMode, null, h(RealtimeProvider, { runtime: 'shared' }, h(App))));
+`;
   // The config a webpack user writes for such an app; nothing realtime-wasm-specific. Size hints
   // are off: they are about the whole app (React 19's react-dom alone is ~190 KiB of the 244 KiB
   // webpack recommends); the test reports the sizes instead (the package's size is issue 10 item 5).
@@ -61,7 +80,7 @@ createRoot(document.getElementById('root')).render(h(StrictMode, null, h(App)));
 const compiler = webpack({
   mode: 'production',
   context: process.cwd(),
-  entry: './src/index.js',
+  entry: { main: './src/index.js', shared: './src/shared.js' },
   output: { path: new URL('./dist/', import.meta.url).pathname, clean: true },
   performance: { hints: false },
 });
@@ -83,6 +102,7 @@ compiler.run((err, stats) => {
   return {
     'package.json': JSON.stringify(pkg, null, 2) + '\n',
     'src/index.js': app,
+    'src/shared.js': shared,
     'build.mjs': build,
   };
 }
@@ -139,5 +159,64 @@ test('a React app bundled by webpack 5 builds the packed tarball with no warning
   const jsRaw = bundles.reduce((n, b) => n + Buffer.byteLength(b), 0);
   t.diagnostic(`emitted ${emitted.join(', ')}; JS (React included) ${kB(jsRaw)} minified, ` +
     `gzip -9: JS ${kB(jsBytes)}, wasm ${kB(gzipSync(wasm, { level: 9 }).length)}`);
+
+  // runtime 'shared': webpack emitted the SharedWorker as a chunk of its own, and it finds the
+  // .wasm; two tabs of the built app, in Chromium, share one socket.
+  const workerChunks = js.filter((f, i) => bundles[i].includes(wasmName) && !bundles[i].includes('createRoot'));
+  assert.ok(workerChunks.length > 0, `no worker chunk that refers to ${wasmName} among ${js.join(', ')}`);
+  const workerGzip = workerChunks.reduce((n, f) => n + gzipSync(bundles[js.indexOf(f)], { level: 9 }).length, 0);
+  t.diagnostic(`runtime 'worker' | 'shared' chunks referring to the .wasm: ${workerChunks.join(', ')} (${kB(workerGzip)} gzip -9)`);
+  const sockets = await twoTabsOfSharedApp(join(app, 'dist'));
+  assert.deepEqual(sockets, { open: 1, greeted: [true, true] }, "two tabs of the webpack 'shared' app, one socket");
+  lap("the 'shared' app in Chromium");
   ok = true;
 });
+
+/** Serves `dir` (plus shared.html and a ws server on /realtime that greets on every hello) and
+ * opens shared.html in two tabs of one Chromium context: how many sockets, and whether each tab
+ * rendered the greeting. */
+async function twoTabsOfSharedApp(dir) {
+  const { chromium } = await import('playwright-core');
+  const { createServer } = await import('node:http');
+  const { WebSocketServer } = await import('ws');
+  const server = createServer(async (req, res) => {
+    const path = new URL(req.url, 'http://x').pathname;
+    if (path === '/shared.html') {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      return res.end('<!doctype html><div id="root"></div><script src="/shared.js"></script>');
+    }
+    try {
+      const body = await readFile(join(dir, path.replace(/^\/+/, '')));
+      const type = path.endsWith('.wasm') ? 'application/wasm' : 'text/javascript';
+      res.writeHead(200, { 'content-type': type }).end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  const wss = new WebSocketServer({ server, path: '/realtime' });
+  wss.on('connection', (socket) => socket.on('message', () =>
+    socket.send(JSON.stringify({ type: 'greeting', payload: { text: 'hi' } }))));
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--no-first-run'],
+  });
+  try {
+    const context = await browser.newContext();
+    const greeted = [];
+    for (let i = 0; i < 2; i++) {
+      const page = await context.newPage();
+      await page.goto(`${origin}/shared.html`);
+      greeted.push(await page.locator('#ws', { hasText: 'connected hi' }).waitFor({ timeout: 20_000 })
+        .then(() => true, () => false));
+    }
+    return { open: wss.clients.size, greeted };
+  } finally {
+    await browser.close();
+    for (const c of wss.clients) c.terminate();
+    await new Promise((resolve) => wss.close(resolve));
+    await new Promise((resolve) => server.close(resolve));
+  }
+}

@@ -146,6 +146,28 @@ describe('demo app in headless Chromium', () => {
     await context.close();
   });
 
+  test("runtime 'shared': two chat tabs of one user are one socket; the diagnostics page says so", async () => {
+    const before = await (await fetch(`http://127.0.0.1:${port}/api/sockets`)).json();
+    const first = await openPage('/chat/shared?name=cy');
+    const second = await first.context.newPage();
+    await second.goto(`http://127.0.0.1:${port}/chat/shared?name=cy`);
+    await first.page.locator('.status-connected').waitFor();
+    await second.locator('.status-connected').waitFor();
+    await first.page.getByPlaceholder('Type a message...').fill('one socket, two tabs');
+    await first.page.getByRole('button', { name: 'Send' }).click();
+    await bubble(second, 'one socket, two tabs').waitFor();
+    const diag = await first.context.newPage();
+    await diag.goto(`http://127.0.0.1:${port}/diagnostics?name=cy`);
+    await diag.locator('[data-testid="diag-tabs"]', { hasText: '3' }).waitFor();
+    // The chat (one socket for the two chat tabs and the diagnostics tab) and the dashboard's
+    // SSE stream: one more WebSocket at the server than before, whatever the other tests left.
+    await diag.waitForFunction((n) => document.querySelector('[data-testid="diag-server-sockets"]')?.textContent === String(n),
+      before.websockets + 1);
+    await diag.screenshot({ path: join(artifacts, 'diagnostics-shared.png') });
+    assert.deepEqual(first.problems, []);
+    await first.context.close();
+  });
+
   test('diagnostics: shows state, queue and RTT per connection', async () => {
     const { page, context, problems } = await openPage('/diagnostics?name=diag');
     await page.locator('[data-testid="diag-row"]', { hasText: 'open' }).first().waitFor();

@@ -74,11 +74,13 @@ const factories: { [K in ConnectionType]: (config: ConnectionConfigs[K]) => Conn
 const urlFunctionIds = new WeakMap<object, number>();
 let nextUrlFunctionId = 1;
 
-/** The pool id hooks use for a config: the same URL (and protocols) shares one connection. A
- * URL function is identified by identity: keep it stable (module scope or useCallback). */
-export function connectionKey(type: ConnectionType, config: { url: UrlSource; protocols?: unknown }) {
-  const { protocols, url } = config;
-  const suffix = protocols === undefined ? '' : ` ${[protocols].flat().join(',')}`;
+/** The pool id hooks use for a config: the same URL (and protocols, and runtime) shares one
+ * connection. A URL function is identified by identity: keep it stable (module scope or
+ * useCallback). */
+export function connectionKey(type: ConnectionType, config: { url: UrlSource; protocols?: unknown; runtime?: string }) {
+  const { protocols, url, runtime } = config;
+  const suffix = (protocols === undefined ? '' : ` ${[protocols].flat().join(',')}`) +
+    (runtime && runtime !== 'page' ? ` @${runtime}` : '');
   let where: string;
   if (typeof url === 'function') {
     let id = urlFunctionIds.get(url);

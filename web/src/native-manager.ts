@@ -5,7 +5,9 @@
 import { Emitter } from './emitter.js';
 import { RealtimeError, safeCall } from './errors.js';
 import { NativeOwner } from './native-owner.js';
-import { type RealtimeModule, type Sink, errcName, register, unregister } from './runtime.js';
+import { type RealtimeModule, type Sink, errcName, loadRuntime, register, unregister } from './runtime.js';
+import type { RemoteSpec } from './worker/remote.js';
+import type { RuntimeMode } from './worker/protocol.js';
 
 /** The C++ WsState's names (src/ws_session.cpp ws_state_name), as the native client passes them. */
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closing' | 'closed';
@@ -34,6 +36,20 @@ export interface ConnectionOptions {
   lifecycle?: boolean;
   /** Hold reconnect attempts while the page is hidden (default false). */
   pauseWhenHidden?: boolean;
+  /** Where the module and the connection run: this page (default), a dedicated worker of this
+   * tab, or one SharedWorker (or leader tab) for every tab of the origin (README "runtime"). */
+  runtime?: RuntimeMode;
+  /** runtime 'shared': managers with a function `url` and the same shareKey share one
+   * connection (a function is otherwise this manager's own). */
+  shareKey?: string;
+}
+
+/** The spec of a client that asks for runtime 'worker' | 'shared' (else null); `pinned`: an
+ * option that cannot move into a worker (the client then stays in the page, with a warning). */
+export function remoteSpec(kind: RemoteSpec['kind'], config: ConnectionOptions, native: Record<string, unknown>,
+  pinned: unknown): RemoteSpec | null {
+  const mode = config.runtime;
+  return mode && mode !== 'page' ? { mode, kind, config: native, shareKey: config.shareKey, pinned } : null;
 }
 
 /** Throws the TypeError a constructor gives for a `url` that is none of the UrlSource forms. */
@@ -47,9 +63,16 @@ export function checkUrl(owner: string, url: unknown): void {
   }
 }
 
+/** Something worked, but not as asked (e.g. runtime 'shared' fell back to 'page'). */
+export interface WarningEvent {
+  code: 'runtime_fallback';
+  message: string;
+}
+
 export interface BaseEvents {
   state: StateEvent;
   error: RealtimeError;
+  warning: WarningEvent;
 }
 
 /** The embind methods both native clients have. */
@@ -77,6 +100,7 @@ export abstract class NativeManager<Client extends RawClient, Events extends Bas
       this.fail(new RealtimeError('load_failed', `could not load the runtime: ${String(err)}`));
       this.rejectWaiters(this.lastError!);
     },
+    () => this.remoteLoader(),
   );
   private readonly byType = new Map<string, Subscribers>();
   private readonly byTypeId = new Map<number, Subscribers>();
@@ -91,6 +115,10 @@ export abstract class NativeManager<Client extends RawClient, Events extends Bas
   protected abstract sink(): Partial<Sink>;
   /** The manager's `url` option. */
   protected abstract urlSource(): UrlSource;
+  /** runtime 'worker' | 'shared': what the host needs (null: the client runs in this page). */
+  protected remoteSpec(): RemoteSpec | null {
+    return null;
+  }
   /** Whether a wildcard listener is registered (every message, whatever its type). */
   protected wantsWildcard(): boolean {
     return false;
@@ -222,14 +250,36 @@ export abstract class NativeManager<Client extends RawClient, Events extends Bas
   // ---- internals ----
 
   private create(mod: RealtimeModule): Client {
-    this.handle = register({
+    this.handle = register(this.makeSink());
+    return this.createClient(mod, this.handle);
+  }
+
+  private makeSink(): Sink {
+    return {
       state: (n: string, o: string) => this.onState(n as ConnectionState, o as ConnectionState),
       error: (code: number, message: string, status?: number) =>
         this.fail(this.makeError(code, message, status)),
       url: (seq: number) => this.resolveUrl(seq),
       ...this.sink(),
-    } as Sink);
-    return this.createClient(mod, this.handle);
+    } as Sink;
+  }
+
+  // The client in a worker host (web/src/worker/remote.ts, loaded only here; it emits the
+  // 'warning' and answers null where the page cannot run one: the client then runs here).
+  // Null for runtime 'page'.
+  private remoteLoader(): Promise<() => Client> | null {
+    const spec = this.remoteSpec();
+    if (!spec) return null;
+    return import('./worker/remote.js')
+      .then((r) => r.openRemote(spec, (w) => this.events.emit('warning', w as Events['warning'])))
+      .then((open) => {
+        if (!open) return loadRuntime().then((mod) => () => this.create(mod));
+        return () => {
+          const sink = this.makeSink();
+          this.handle = register(sink);
+          return open(sink) as unknown as Client;
+        };
+      });
   }
 
   // Before the ops queued until the load run.

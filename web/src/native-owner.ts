@@ -27,20 +27,26 @@ export class NativeOwner<N extends Deletable> {
    * @param onCreate called right after creation, before the queued ops run
    * @param onLoadError when given, a failed load drops the queued work and calls it (a later use
    *   retries the load); without it, queued work stays queued and the failure is logged
+   * @param loader asked once, at first use: a promise of another way to make the object (a
+   *   client in a worker host, web/src/worker/remote.ts), or null for `make` on the module
    */
   constructor(
     private readonly owner: object,
     private readonly make: (mod: RealtimeModule) => N,
     private readonly onCreate?: (native: N) => void,
     private readonly onLoadError?: (err: unknown) => void,
+    private readonly loader?: () => Promise<() => N> | null,
   ) {}
+
+  private source: Promise<() => N> | null | undefined;
 
   /** The native object, created now if the runtime has loaded; else null (and a load starts). */
   get(): N | null {
     if (this.obj || this.disposed) return this.obj;
-    const mod = runtimeIfLoaded();
+    if (this.source === undefined) this.source = this.loader?.() ?? null;
+    const mod = this.source ? null : runtimeIfLoaded();
     if (mod) {
-      this.create(mod);
+      this.create(() => this.make(mod));
       return this.obj;
     }
     this.startLoad();
@@ -85,13 +91,14 @@ export class NativeOwner<N extends Deletable> {
   private startLoad(): void {
     if (this.loading) return;
     this.loading = true;
-    loadRuntime().then(
-      (mod) => {
+    (this.source ?? loadRuntime().then((mod) => () => this.make(mod))).then(
+      (factory) => {
         this.loading = false;
-        if (!this.disposed && !this.obj) this.create(mod);
+        if (!this.disposed && !this.obj) this.create(factory);
       },
       (err: unknown) => {
         this.loading = false;
+        this.source = undefined;  // the next use asks again
         if (this.onLoadError) {
           this.ops = [];
           this.onLoadError(err);
@@ -103,8 +110,8 @@ export class NativeOwner<N extends Deletable> {
     );
   }
 
-  private create(mod: RealtimeModule): void {
-    const native = this.make(mod);
+  private create(factory: () => N): void {
+    const native = factory();
     this.obj = native;
     finalizer?.register(this.owner, () => native.delete(), this);
     this.onCreate?.(native);

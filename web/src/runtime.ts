@@ -274,23 +274,35 @@ export function liveHandles(): number {
   return loaded ? loaded._liveHandles() : 0;
 }
 
+export type RuntimeNames = Pick<RealtimeModule, '_errcName' | '_dropReasonName'>;
+// runtime 'worker' | 'shared': the module runs in a host, which sent the names of its codes.
+let names: RuntimeNames | null = null;
+
+/** @internal The C++ names of error codes and drop reasons, from a runtime host
+ * (web/src/worker/remote.ts), for a tab that does not load the module. */
+export function setRuntimeNames(n: RuntimeNames): void {
+  names = n;
+}
+
 export function errcName(code: number): NativeErrorCode | 'unknown' {
-  return loaded ? (loaded._errcName(code) as NativeErrorCode | 'unknown') : 'unknown';
+  const n = loaded ?? names;
+  return n ? (n._errcName(code) as NativeErrorCode | 'unknown') : 'unknown';
 }
 
 /** A 'drop' event's reason, by the C++ DropReason's name (never copied here). */
 export function dropReasonName(reason: number): string {
-  return loaded ? loaded._dropReasonName(reason) : 'unknown';
+  return (loaded ?? names)?._dropReasonName(reason) ?? 'unknown';
 }
 
 let errcCodes: Map<string, number> | null = null;
 /** The number of a C++ Errc by name, read from the module's own table (never copied here). */
 export function errcCode(name: NativeErrorCode): number | undefined {
-  if (!loaded) return undefined;
+  const from = loaded ?? names;
+  if (!from) return undefined;
   if (!errcCodes) {
     errcCodes = new Map();
     for (let code = 0; code < 256; code++) {
-      const n = loaded._errcName(code);
+      const n = from._errcName(code);
       if (n !== 'unknown') errcCodes.set(n, code);
     }
   }

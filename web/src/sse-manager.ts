@@ -12,6 +12,7 @@ import {
   type UrlSource,
   NativeManager,
   checkUrl,
+  remoteSpec,
 } from './native-manager.js';
 import { type RealtimeModule, type Sink, nativeObject, runtimeIfLoaded } from './runtime.js';
 
@@ -134,6 +135,10 @@ export class ServerSentEventsManager extends NativeManager<RawSseClient, SSEMana
 
   protected override wantsWildcard(): boolean {
     return this.events.has('event');
+  }
+
+  protected override remoteSpec() {
+    return remoteSpec('sse', this.config, { ...this.config, transport: this.transport }, this.config.fetch ?? this.config.EventSource);
   }
 
   protected urlSource(): UrlSource {

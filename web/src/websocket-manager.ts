@@ -9,6 +9,7 @@ import {
   type UrlSource,
   NativeManager,
   checkUrl,
+  remoteSpec,
 } from './native-manager.js';
 import { Channel, type ChannelOptions, type ChannelPosition } from './channel.js';
 import {
@@ -372,6 +373,10 @@ export class WebSocketManager extends NativeManager<RawWsClient, ManagerEvents> 
 
   protected urlSource(): UrlSource {
     return this.config.url;
+  }
+
+  protected override remoteSpec() {
+    return remoteSpec('ws', this.config, this.nativeConfig(), this.socketConstructor());
   }
 
   /** The constructor the native transport calls for every socket it opens. */

@@ -24,7 +24,7 @@ const MIME = {
 };
 // A strict CSP: no inline script, no eval; wasm compilation allowed.
 const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; " +
-  "img-src 'self' data: https:; connect-src 'self' ws: wss:";
+  "img-src 'self' data: https:; connect-src 'self' ws: wss:; worker-src 'self'";
 
 const text = (value, max) => (typeof value === 'string' ? value.trim().slice(0, max) : '');
 
@@ -192,9 +192,14 @@ export async function startDemoServer({
   let rt = null;
   const getRt = () => rt;
   const chat = createChat(getRt);
+  let sockets = 0;  // WebSocket connections open at this server (the diagnostics page shows it)
   const server = createServer((req, res) => {
     const url = new URL(req.url, 'http://localhost');
     if (url.pathname === '/api/dashboard/stream') return stream(req, res);
+    if (url.pathname === '/api/sockets') {
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      return res.end(JSON.stringify({ websockets: sockets }));
+    }
     if (url.pathname === '/api/alert' && req.method === 'POST') {
       dashboard.alert(url.searchParams.get('level') ?? 'error', url.searchParams.get('message') ?? 'Test alert');
       return res.writeHead(204).end();
@@ -216,8 +221,14 @@ export async function startDemoServer({
     store: redisUrl ? redisStore({ url: redisUrl, historySize: HISTORY }) : memoryStore({ historySize: HISTORY }),
     limits: { maxMessageBytes: MAX_MESSAGE_BYTES },
     authorize: (query) => (query.channel === 'dashboard' ? true : chat.authorize(query)),
-    onConnection: chat.onConnection,
-    onClose: chat.onClose,
+    onConnection: (client) => {
+      sockets++;
+      chat.onConnection(client);
+    },
+    onClose: (client) => {
+      sockets--;
+      chat.onClose(client);
+    },
     onMessage: chat.onMessage,
     log: () => {},
   });

@@ -16,10 +16,11 @@ function currentRoute(): { tab: Tab; room: string } {
 function userName(): string {
   const fromUrl = new URLSearchParams(window.location.search).get('name');
   if (fromUrl) return fromUrl;
-  const stored = sessionStorage.getItem('demo-name');
+  // One guest per browser (not per tab): its tabs are one user, so they share one socket.
+  const stored = localStorage.getItem('demo-name');
   if (stored) return stored;
   const name = `guest-${Math.floor(Math.random() * 900 + 100)}`;
-  sessionStorage.setItem('demo-name', name);
+  localStorage.setItem('demo-name', name);
   return name;
 }
 

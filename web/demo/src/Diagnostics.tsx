@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
+import { runtimeInfo } from 'realtime-wasm';
 import { useServerSentEvents, useWebSocket } from 'realtime-wasm/react';
 import { chatConfig, dashboardConfig } from './urls';
 
@@ -26,6 +27,7 @@ export function Diagnostics({ roomId, userName }: { roomId: string; userName: st
   const chat = useWebSocket(chatSettings);
   const feed = useServerSentEvents(feedConfig);
   const [rows, setRows] = useState<Row[]>([]);
+  const [shared, setShared] = useState<{ tabs: number; sockets: number; atServer: number } | null>(null);
   const last = useRef(new Map<string, { at: number; count: number }>());
 
   useEffect(() => {
@@ -54,8 +56,18 @@ export function Diagnostics({ roomId, userName }: { roomId: string; userName: st
         };
       }));
     };
+    // runtime 'shared': how many tabs the SharedWorker (or leader tab) serves, and the sockets
+    // it holds, against the WebSocket connections the demo server counts.
+    const sampleShared = () =>
+      Promise.all([runtimeInfo('shared'), fetch('/api/sockets').then((r) => r.json() as Promise<{ websockets: number }>)])
+        .then(([info, server]) => setShared(info && { tabs: info.tabs, sockets: info.sockets, atServer: server.websockets }))
+        .catch(() => setShared(null));
     sample();
-    const timer = setInterval(sample, 1000);
+    void sampleShared();
+    const timer = setInterval(() => {
+      sample();
+      void sampleShared();
+    }, 1000);
     return () => clearInterval(timer);
   }, [chat.manager, feed.manager, roomId]);
 
@@ -85,6 +97,14 @@ export function Diagnostics({ roomId, userName }: { roomId: string; userName: st
         </tbody>
       </table>
       <p className="hint">The runtime's C++ core counts these; the page reads them once a second.</p>
+      <p data-testid="diag-runtime">
+        {shared
+          ? <>Runtime <code>'shared'</code>: <strong data-testid="diag-tabs">{shared.tabs}</strong> tab(s) served by one
+            runtime, <strong>{shared.sockets}</strong> socket(s) open in it; the server counts{' '}
+            <strong data-testid="diag-server-sockets">{shared.atServer}</strong> WebSocket connection(s).
+            Open the chat in another tab: the tabs go up, the sockets do not.</>
+          : <>Runtime <code>'shared'</code> is not available in this browser: each tab has its own sockets.</>}
+      </p>
     </div>
   );
 }

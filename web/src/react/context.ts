@@ -15,19 +15,31 @@ import {
 import { type RealtimeConnectionPool, connectionPool } from '../connection-pool.js';
 import { ConnectionRegistry, type RegistrySnapshot } from '../connection-registry.js';
 import type { HookConnectionState } from '../connection-store.js';
+import type { RuntimeMode } from '../worker/protocol.js';
 
 const RealtimeContext = createContext<ConnectionRegistry | null>(null);
+const RuntimeContext = createContext<RuntimeMode | undefined>(undefined);
 
 export interface RealtimeProviderProps {
   children?: ReactNode;
   /** The pool the connections and the hooks below share (read once, at mount). */
   pool?: RealtimeConnectionPool;
+  /** The runtime of the hooks' connections below whose config has no `runtime` (read once, at
+   * mount): 'shared' makes every tab of the origin share one socket per config. */
+  runtime?: RuntimeMode;
 }
 
-export function RealtimeProvider({ children, pool }: RealtimeProviderProps) {
+export function RealtimeProvider({ children, pool, runtime }: RealtimeProviderProps) {
   const [registry] = useState(() => new ConnectionRegistry(pool ?? connectionPool));
+  const [mode] = useState(runtime);
   useEffect(() => () => registry.clear(), [registry]);
-  return createElement(RealtimeContext.Provider, { value: registry }, children);
+  return createElement(RealtimeContext.Provider, { value: registry },
+    createElement(RuntimeContext.Provider, { value: mode }, children));
+}
+
+/** The provider's `runtime`, if any. */
+export function useRuntimeMode(): RuntimeMode | undefined {
+  return useContext(RuntimeContext);
 }
 
 export type RealtimeContextValue = Pick<

@@ -1,0 +1,80 @@
+// The port protocol between a tab and the runtime host (a dedicated Worker, a SharedWorker, or a
+// leader tab over BroadcastChannel). Documented in docs/worker-protocol.md; bump VERSION when a
+// message changes shape. Every value is a structured-clone primitive: the host runs the native
+// clients (web/src/worker/host.ts), the tab emulates their synchronous API
+// (web/src/worker/remote.ts). State names, error codes and drop reasons are C++'s, passed
+// through; their names come from the host's module in 'ready'.
+
+export const VERSION = 1;
+
+export type Kind = 'ws' | 'sse';
+export type RuntimeMode = 'page' | 'worker' | 'shared';
+
+/** The channel position a tab last saw (as Channel.position). */
+export interface Position {
+  epoch: string;
+  offset: number;
+}
+
+/** Tab → host. `tab` names the sending tab (one id per page load). */
+export type TabMessage =
+  /** A tab (re)attaches: the host forgets what it had of this tab, then answers 'ready'. */
+  | { v: 1; op: 'hello'; tab: string }
+  /** Attach client `cid` of the tab to the connection `key` (created from `config` if new). */
+  | { v: 1; op: 'open'; tab: string; cid: number; kind: Kind; key: string; config: Record<string, unknown> }
+  /** A method of the native client (RawWsClient / RawSseClient), see CALLS. */
+  | { v: 1; op: 'call'; tab: string; cid: number; m: CallName; a: unknown[] }
+  /** Client `cid` is gone (dispose). */
+  | { v: 1; op: 'detach'; tab: string; cid: number }
+  /** The tab is leaving (pagehide): detach all its clients. */
+  | { v: 1; op: 'bye'; tab: string }
+  /** Diagnostics: the host answers 'info'. */
+  | { v: 1; op: 'info?'; tab: string }
+  /** Leader fallback, to the leader tab's own dedicated worker: serve every tab over the
+   * BroadcastChannel LEADER_CHANNEL from now on (and announce 'leader' there). */
+  | { v: 1; op: 'lead'; tab: string };
+
+/** The client methods that cross the port. The return values are emulated in the tab:
+ * subscribeType and joinChannel carry the tab's local id as a last argument, sendWithAck always
+ * carries an id (generated in the tab when the message had none). */
+export type CallName =
+  | 'connect' | 'disconnect' | 'send' | 'sendWithAck' | 'withdrawAck'
+  | 'subscribeType' | 'unsubscribeType' | 'setWildcard' | 'setPreamble'
+  | 'joinChannel' | 'leaveChannel' | 'provideUrl' | 'urlFailed'
+  /** Asks for a 'stats' delivery (the tab read its snapshot: the next read is fresh). */
+  | 'stats';
+
+/**
+ * One delivery: `[cid, name, ...args]`. The names and arguments are those of the Sink
+ * (web/src/runtime.ts), with ids made local to the tab:
+ * - ['state', newState, oldState, readyState]
+ * - ['error', code, message, status]
+ * - ['message', localTypeId, payloadJson] · ['raw', text]
+ * - ['drop', reason, count] · ['close', code, reason, wasClean]
+ * - ['ack', id, code, detail]
+ * - ['pub', localChannelId, type, payloadJson, id, offset, timestamp, epoch]
+ * - ['gap', localChannelId, fromEpoch, fromOffset, epoch]
+ * - ['url', seq] (a function `url` is called in the tab, answered with provideUrl/urlFailed)
+ * - ['sse', localTypeId, type, data, id, isJson]
+ * - ['stats', snapshot] (the connection's stats after a batch: the tab's synchronous `stats`)
+ */
+export type Delivery = [number, string, ...unknown[]];
+
+/** Host → tab. */
+export type HostMessage =
+  /** Answer to 'hello': the C++ names of error codes and drop reasons (by number). */
+  | { v: 1; op: 'ready'; tab: string; errc: Array<[number, string]>; drops: string[] }
+  /** Deliveries in order: one message per flush (a frame in a worker). */
+  | { v: 1; op: 'batch'; tab: string; d: Delivery[] }
+  /** Diagnostics: tabs attached and native connections open in this host. */
+  | { v: 1; op: 'info'; tab: string; tabs: number; connections: number; sockets: number }
+  /** Leader fallback only: a new leader runs the host; every tab re-attaches. */
+  | { v: 1; op: 'leader'; tab: '*' };
+
+/** The Web Lock each tab holds for its lifetime: the host asks for it, and is granted it when
+ * the tab is gone (MessagePorts do not report closure). */
+export const tabLockName = (tab: string): string => `realtime-wasm:tab:${tab}`;
+/** The Web Lock whose holder is the leader tab (no SharedWorker). */
+export const LEADER_LOCK = 'realtime-wasm:leader';
+/** The BroadcastChannel of the leader fallback. */
+export const LEADER_CHANNEL = 'realtime-wasm';
