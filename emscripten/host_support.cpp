@@ -108,16 +108,13 @@ void Timer::fired() {
 }
 
 int TypeRegistry::subscribe(const std::string& type) {
-  auto [it, inserted] = ids_.try_emplace(type, next_id_);
-  if (inserted) ++next_id_;
-  return it->second;
+  if (int id = find(type); id != 0) return id;
+  ids_.emplace_back(type, next_id_);
+  return next_id_++;
 }
 
-void TypeRegistry::unsubscribe(const std::string& type) { ids_.erase(type); }
-
-int TypeRegistry::find(std::string_view type) const {
-  auto it = ids_.find(type);
-  return it == ids_.end() ? 0 : it->second;
+void TypeRegistry::unsubscribe(const std::string& type) {
+  std::erase_if(ids_, [&](const auto& entry) { return entry.first == type; });
 }
 
 int live_handles() {

@@ -6,7 +6,6 @@
 
 #include <array>
 #include <string>
-#include <unordered_map>
 
 #include "envelope.h"
 #include "js_api.h"

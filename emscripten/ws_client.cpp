@@ -8,7 +8,6 @@
 #include <array>
 #include <cmath>
 #include <string>
-#include <unordered_map>
 
 #include "js_api.h"
 #include "ws_session.h"

@@ -4,6 +4,7 @@
 // Every flush takes everything pending, oldest first: nothing is lost or reordered.
 import { RealtimeError, safeCall } from './errors.js';
 import { NativeOwner, monotonicNow } from './native-owner.js';
+import type { NativeBatcher } from './wasm/realtime_wasm.mjs';
 
 /**
  * - `'size'`: flush when `batchSize` messages are pending, or `flushInterval` ms after the oldest.
@@ -25,16 +26,7 @@ export interface BatchingConfig {
 }
 
 /** The embind `_MessageBatcher` (emscripten/optimize_bindings.cpp). */
-interface RawBatcher {
-  add(now: number): boolean;
-  onTimer(now: number): boolean;
-  flush(): number;
-  destroy(): number;
-  /** NaN when nothing is pending. */
-  nextDeadline(): number;
-  pending(): number;
-  delete(): void;
-}
+type RawBatcher = NativeBatcher;
 
 // The names are passed to C++ as they are (src/message_batcher.h batch_priority_from_name);
 // known here too so that a bad one throws at construction, before the module may have loaded.
@@ -93,8 +85,7 @@ export class MessageBatcher<T = unknown> {
     this.native = new NativeOwner<RawBatcher>(
       this,
       (mod) =>
-        new (mod._MessageBatcher as new (s: number, i: number, p: string) => RawBatcher)(
-          batchSize, flushInterval, priority),
+        new mod._MessageBatcher(batchSize, flushInterval, priority),
       (n) => this.replay(n),
     );
   }

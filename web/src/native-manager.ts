@@ -5,6 +5,7 @@
 import { Emitter } from './emitter.js';
 import { RealtimeError, safeCall } from './errors.js';
 import { NativeOwner } from './native-owner.js';
+import type { NativeClient } from './wasm/realtime_wasm.mjs';
 import { type RealtimeModule, type Sink, errcName, register, unregister } from './runtime.js';
 
 /** The C++ WsState's names (src/ws_session.cpp ws_state_name), as the native client passes them. */
@@ -52,17 +53,8 @@ export interface BaseEvents {
   error: RealtimeError;
 }
 
-/** The embind methods both native clients have. */
-export interface RawClient {
-  connect(): void;
-  provideUrl(seq: number, url: string): void;
-  urlFailed(seq: number, message: string): void;
-  subscribeType(type: string): number;
-  unsubscribeType(type: string): void;
-  setWildcard(on: boolean): void;
-  readyState(): number;
-  delete(): void;
-}
+/** The embind methods both native clients have (declared in wasm/realtime_wasm.d.mts). */
+export type RawClient = NativeClient;
 
 type Subscribers = { typeId: number; callbacks: Set<(value: never) => void> };
 

@@ -1,25 +1,13 @@
 // Loads the WebAssembly module once, and routes its events (integers and strings from
 // emscripten/library_realtime.js) to the object that owns each native client (its "sink").
 import type { NativeErrorCode } from './errc-names.js';
-import createRealtimeModule from './wasm/realtime_wasm.mjs';
+import createRealtimeModule, { type NativeWsStats, type RealtimeModule } from './wasm/realtime_wasm.mjs';
+
+export type { RealtimeModule } from './wasm/realtime_wasm.mjs';
 
 export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocket;
 
-/** What the native module exposes (embind names start with `_`: they are not the public API). */
-export interface RealtimeModule {
-  _liveHandles(): number;
-  _errcName(code: number): string;
-  _dropReasonName(reason: number): string;
-  [name: string]: unknown;
-}
-
-export interface ConnectionStats {
-  messagesReceived: number;
-  messagesSent: number;
-  errors: number;
-  dropped: number;
-  reconnects: number;
-  queueDepth: number;
+export interface ConnectionStats extends NativeWsStats {
   /** Round-trip time of the last ping → pong, in ms; -1 until measured. */
   rtt: number;
   /** Acknowledged sends not settled yet (sendWithAck). */
@@ -220,7 +208,7 @@ export function loadRuntime(options: LoadOptions = {}): Promise<RealtimeModule> 
     loading = (async () => {
       const args: Record<string, unknown> = { rtHost, ...options };
       if (runningOnNode() && !options.wasmBinary) Object.assign(args, await nodeOptions());
-      const mod = (await createRealtimeModule(args)) as RealtimeModule;
+      const mod = await createRealtimeModule(args);
       loaded = mod;
       return mod;
     })();

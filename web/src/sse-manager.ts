@@ -8,12 +8,12 @@ import { type RealtimeError, safeCall } from './errors.js';
 import {
   type BaseEvents,
   type ConnectionOptions,
-  type RawClient,
   type UrlSource,
   NativeManager,
   checkUrl,
 } from './native-manager.js';
 import { type RealtimeModule, type Sink, runtimeIfLoaded } from './runtime.js';
+import type { NativeSseClient } from './wasm/realtime_wasm.mjs';
 
 export type EventSourceConstructor = new (
   url: string,
@@ -59,12 +59,7 @@ export interface SSEManagerEvents extends BaseEvents {
   event: SSEEvent;
 }
 
-interface RawSseClient extends RawClient {
-  disconnect(): void;
-  lastEventId(): string;
-  reconnects(): number;
-  eventsReceived(): number;
-}
+type RawSseClient = NativeSseClient;
 
 function chooseTransport(config: SSEConfig): 'fetch' | 'eventsource' {
   if (config.transport) return config.transport;
@@ -100,7 +95,7 @@ export class ServerSentEventsManager extends NativeManager<RawSseClient, SSEMana
     const off = this.addSubscriber(eventType, callback);
     const mod = runtimeIfLoaded();
     if (this.transport === 'eventsource' && this.client && mod) {
-      (mod.rtSseListen as (handle: number, type: string) => void)(this.handle, eventType);
+      mod.rtSseListen(this.handle, eventType);
     }
     return off;
   }
@@ -159,10 +154,7 @@ export class ServerSentEventsManager extends NativeManager<RawSseClient, SSEMana
   protected createClient(mod: RealtimeModule, handle: number): RawSseClient {
     // The config object as given (emscripten/sse_client.cpp reads it; what is left out keeps
     // the C++ default).
-    return new (mod._SseClient as unknown as new (h: number, cfg: object) => RawSseClient)(
-      handle,
-      this.config,
-    );
+    return new mod._SseClient(handle, this.config);
   }
 }
 

@@ -5,7 +5,6 @@ import { RealtimeError, type RealtimeErrorCode, safeCall } from './errors.js';
 import {
   type BaseEvents,
   type ConnectionOptions,
-  type RawClient,
   type UrlSource,
   NativeManager,
   checkUrl,
@@ -18,6 +17,7 @@ import {
   type WebSocketConstructor,
   dropReasonName,
 } from './runtime.js';
+import type { NativeWsClient } from './wasm/realtime_wasm.mjs';
 
 export interface WebSocketConfig extends ConnectionOptions {
   protocols?: string | string[];
@@ -120,22 +120,8 @@ export interface AckOptions {
   signal?: AbortSignal;
 }
 
-export interface RawWsClient extends RawClient {
-  disconnect(code: number, reason: string): void;
-  send(type: string, payloadJson: string, id: string, timestamp: number): boolean;
-  sendWithAck(type: string, payloadJson: string, id: string, timestamp: number, timeoutMs: number): string | number;
-  withdrawAck(id: string): boolean;
-  joinChannel(name: string, since: ChannelPosition | null): number;
-  leaveChannel(name: string): void;
-  channelPosition(name: string): ChannelPosition | null;
-  setPreamble(type: string, payloadJson: string): void;
-  /** The credentials step (SecureWebSocketManager): answers to the sink's `token(seq)`. */
-  provideToken(seq: number, token: string): void;
-  tokenFailed(seq: number, message: string): void;
-  /** Epoch ms of the next token refresh, NaN when none is scheduled. */
-  refreshScheduledAt(): number;
-  stats(): ConnectionStats;
-}
+/** The native WebSocket client (`_WsClient`, declared in wasm/realtime_wasm.d.mts). */
+export type RawWsClient = NativeWsClient;
 
 interface PendingAck {
   resolve(reply: unknown): void;
@@ -416,10 +402,7 @@ export class WebSocketManager extends NativeManager<RawWsClient, ManagerEvents> 
   }
 
   protected createClient(mod: RealtimeModule, handle: number): RawWsClient {
-    return new (mod._WsClient as unknown as new (h: number, cfg: object) => RawWsClient)(
-      handle,
-      this.nativeConfig(),
-    );
+    return new mod._WsClient(handle, this.nativeConfig());
   }
 
   /** The config object the native client reads (emscripten/ws_client.cpp); an option left out
