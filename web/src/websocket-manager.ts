@@ -9,7 +9,7 @@ import {
   NativeManager,
   checkUrl,
 } from './native-manager.js';
-import { Channel, type ChannelOptions, type ChannelPosition } from './channel.js';
+import { Channel, type ChannelOptions } from './channel.js';
 import {
   type ConnectionStats,
   type RealtimeModule,
