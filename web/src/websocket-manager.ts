@@ -188,7 +188,9 @@ export class WebSocketManager extends NativeManager<RawWsClient, ManagerEvents> 
   }
 
   // Encodes now (the codec serializes synchronously, so later mutation of the payload object does
-  // not change what is sent); hands over to the native queue in send() order once encoded.
+  // not change what is sent); hands over to the native queue in send() order once encoded. The
+  // chain holds a message only while its (async) encode runs: it is not a queue with a policy of
+  // its own; the C++ send queue decides (messageQueueSize, 'drop') once each arrives.
   private sendThroughCodec<T>(message: WebSocketMessage<T>, id: string, timestamp: number): void {
     const codec = CONTROL_TYPES.has(message.type) ? null : this.codec;
     const type = message.type;
