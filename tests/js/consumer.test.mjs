@@ -37,10 +37,12 @@ const CSP = "script-src 'self' 'wasm-unsafe-eval'";
 // 53.2 kB (docs/size.md); the robustness and delivery features that landed with them (Connector,
 // lifecycle, acknowledged sends, channels: wasm +12.8 kB, JS +1.4 kB) brought it to 67.4 kB; the
 // event bus and the throttler in TypeScript (wasm -4.9 kB) to 62.5 kB, then 62.4 kB after the
-// last native clean-up (the demo's store changes +0.2 kB of JS). The budget holds that, and drops to
-// ISSUE_10_TARGET with the TS slimming and leaner bindings listed in docs/size.md. It only ever
-// goes down.
-const GZIP_BUDGET = 62_500;
+// last native clean-up (the demo's store changes +0.2 kB of JS). The one-owner items (the
+// credentials step and JWT decoding in C++, only the per-frame path at -O3, no hash table for the
+// subscribed types, no TS default tables or outbox) took it to 61.8 kB (61,755 bytes: wasm
+// 43.9 + JS 17.9). The budget holds that, and drops to ISSUE_10_TARGET with the leaner bindings
+// listed in docs/size.md. It only ever goes down.
+const GZIP_BUDGET = 61_800;
 const ISSUE_10_TARGET = 50_000;
 const GREETING = 'hello from the local server';
 const SSE_GREETING = 'hello over server-sent events';
