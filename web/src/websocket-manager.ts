@@ -120,8 +120,9 @@ export interface AckOptions {
   signal?: AbortSignal;
 }
 
-/** The native WebSocket client (`_WsClient`, declared in wasm/realtime_wasm.d.mts). */
-export type RawWsClient = NativeWsClient;
+/** What this layer uses of the native WebSocket client (`_WsClient`, declared in
+ * wasm/realtime_wasm.d.mts): a remote client (issue 12) implements this much. */
+export type RawWsClient = Omit<NativeWsClient, 'state'>;
 
 interface PendingAck {
   resolve(reply: unknown): void;
