@@ -59,7 +59,7 @@ export async function surface(): Promise<void> {
   const error: '' | 'malformed_token' = claims.error;
   const exp: number | null = claims.expMs;
   const hex: string | null = mod._base64UrlDecodeHex('Zm9v');
-  const names: string[] = [mod._errcName(1), mod._dropReasonName(0)];
+  const names: string[] = [mod._errcName(1)];
   const counts: number[] = [mod._liveHandles(), mod._heapBytes()];
   mod.rtSseListen(2, 'update');
   // @ts-expect-error no such binding

@@ -23,7 +23,8 @@ export interface Sink {
   error(code: number, message: string, status?: number): void;
   message?(typeId: number, payloadJson: string): void;
   raw?(text: string): void;
-  drop?(reason: number, count: number): void;
+  /** The reason as C++ names it (drop_reason_name): 'queue_full', 'ack_store_full'. */
+  drop?(reason: string, count: number): void;
   close?(code: number, reason: string, wasClean: boolean): void;
   sse?(typeId: number, type: string, data: string, id: string, isJson: number): void;
   sseRequest?(): Record<string, unknown>;
@@ -231,11 +232,6 @@ export function liveHandles(): number {
 
 export function errcName(code: number): NativeErrorCode | 'unknown' {
   return loaded ? (loaded._errcName(code) as NativeErrorCode | 'unknown') : 'unknown';
-}
-
-/** A 'drop' event's reason, by the C++ DropReason's name (never copied here). */
-export function dropReasonName(reason: number): string {
-  return loaded ? loaded._dropReasonName(reason) : 'unknown';
 }
 
 let errcCodes: Map<string, number> | null = null;

@@ -15,7 +15,6 @@ import {
   type RealtimeModule,
   type Sink,
   type WebSocketConstructor,
-  dropReasonName,
 } from './runtime.js';
 import type { NativeWsClient } from './wasm/realtime_wasm.mjs';
 
@@ -381,8 +380,7 @@ export class WebSocketManager extends NativeManager<RawWsClient, ManagerEvents> 
         if (this.codec) this.receiveThroughCodec(this.codec, text);
         else this.events.emit('message', JSON.parse(text) as WebSocketMessage);
       },
-      drop: (reason: number, count: number) =>
-        this.events.emit('drop', { reason: dropReasonName(reason), count }),
+      drop: (reason: string, count: number) => this.events.emit('drop', { reason, count }),
       ack: (id: string, code: number, detail: string) => {
         const waiting = this.acks.get(id);
         if (!waiting) return;

@@ -116,7 +116,6 @@ export interface RealtimeModule {
   _liveHandles(): number;
   _heapBytes(): number;
   _errcName(code: number): string;
-  _dropReasonName(reason: number): string;
   /** The one JWT decoder and its strict base64url (hex), for tests/js/jwt.test.mjs. */
   _decodeJwt(token: string): NativeJwtClaims;
   _base64UrlDecodeHex(text: string): string | null;
