@@ -40,8 +40,8 @@ const CSP = "script-src 'self' 'wasm-unsafe-eval'";
 // last native clean-up (the demo's store changes +0.2 kB of JS). The one-owner items (the
 // credentials step and JWT decoding in C++, only the per-frame path at -O3, no hash table for the
 // subscribed types, no TS default tables or outbox, names passed with the events) took it to
-// 61.7 kB (61,689 bytes: wasm 43.9 + JS 17.8). The budget holds that, and drops to ISSUE_10_TARGET with the leaner bindings
-// listed in docs/size.md. It only ever goes down.
+// 61.7 kB (61,689 bytes: wasm 43.9 + JS 17.8). The budget holds that, and drops to
+// ISSUE_10_TARGET with the leaner bindings listed in docs/size.md. It only ever goes down.
 const GZIP_BUDGET = 61_700;
 const ISSUE_10_TARGET = 50_000;
 const GREETING = 'hello from the local server';
