@@ -316,8 +316,8 @@ mergeInto(LibraryManager.library, {
     return (online ? 1 : 0) | (visible ? 2 : 0);
   },
   rt_emit_drop__deps: ['$RT'],
-  rt_emit_drop: function(handle, reason, count) {
-    RT.host().drop(handle, reason, count);
+  rt_emit_drop: function(handle, reasonPtr, reasonLen, count) {
+    RT.host().drop(handle, RT.shortText(reasonPtr, reasonLen), count);
   },
   // ---- Server-Sent Events: a fetch stream fed to the C++ parser, or the browser's EventSource ----
   rt_sse_open__deps: ['$RT', 'rt_sse_on_open', 'rt_sse_on_bytes', 'rt_sse_on_event', 'rt_sse_on_end',

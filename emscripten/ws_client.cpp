@@ -185,7 +185,8 @@ class WsClient final : public WsHost, private LifecycleListener {
                 static_cast<double>(gap.from.offset), gap.epoch.data(), gap.epoch.size());
   }
   void on_drop(DropReason reason, std::uint32_t count) override {
-    rt_emit_drop(handle_, static_cast<int>(reason), static_cast<int>(count));
+    std::string_view name = drop_reason_name(reason);
+    rt_emit_drop(handle_, name.data(), name.size(), static_cast<int>(count));
   }
 
  private:
@@ -292,10 +293,6 @@ EMSCRIPTEN_KEEPALIVE void rt_ws_on_close(void* client, std::uint32_t socket, int
 
 EMSCRIPTEN_BINDINGS(realtime_ws) {
   using namespace emscripten;
-  function(
-      "_dropReasonName", +[](int reason) {
-        return std::string(realtime::drop_reason_name(static_cast<realtime::DropReason>(reason)));
-      });
   realtime::web::ObjectBinding<WsClient>("_WsClient")
       .constructor<int, const emscripten::val&>()
       .method<&WsClient::connect>("connect")

@@ -526,7 +526,7 @@ test('a fresh Vite + React + TypeScript app installs, builds and runs the packed
     };
     const total = sizes.wasm + sizes.addedJs;
     lap('sizes');
-    t.diagnostic(`realtime-wasm adds ${kB(total)} gzip -9 to the app (budget ${kB(GZIP_BUDGET)}, ` +
+    t.diagnostic(`realtime-wasm adds ${kB(total)} (${total} bytes) gzip -9 to the app (budget ${kB(GZIP_BUDGET)}, ` +
       `issue 10's target ${kB(ISSUE_10_TARGET)}): ` +
       `wasm ${kB(sizes.wasm)} (raw ${kB(pkgWasm.length)}) + JS ${kB(sizes.addedJs)} ` +
       `(raw ${kB(appJs.raw - reactOnlyJs.raw)}; app JS ${kB(appJs.gzip)} - React-only ` +

@@ -13,9 +13,9 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { before, describe, test } from 'node:test';
 
+import { EVENT_BUS_REPLAY_COUNT } from '../../dist/event-bus.js';
+import { FRAME_FALLBACK_MS } from '../../dist/message-batcher.js';
 import {
-  EVENT_BUS_REPLAY_COUNT,
-  FRAME_FALLBACK_MS,
   MessageBatcher,
   MessageThrottler,
   RealtimeError,

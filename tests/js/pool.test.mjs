@@ -178,6 +178,30 @@ describe('RealtimeConnectionPool', () => {
   });
 });
 
+test('a store\'s sends before its connection is acquired meet the one send queue, C++\'s', async (t) => {
+  const { ConnectionStore } = await import('../../dist/connection-store.js');
+  const received = [];
+  const server = await startWsServer((socket) => socket.on('message', (d) => received.push(JSON.parse(String(d)))));
+  t.after(() => server.close());
+  const pool = new RealtimeConnectionPool();
+  t.after(() => pool.destroy());
+  const store = new ConnectionStore('ws', { url: server.url, messageQueueSize: 3, heartbeatInterval: 0 }, { pool });
+  const errors = [];
+  store.onError((e) => errors.push(e.code));
+  for (let i = 0; i < 5; i++) assert.equal(store.send({ type: 'n', payload: i }), false);
+  assert.equal(store.connection, null, 'nothing acquired yet');
+  const off = store.subscribe(() => {});  // the first listener acquires the connection
+  t.after(off);
+  const { stats } = store.connection;
+  assert.equal(stats.dropped, 2, 'messageQueueSize 3: the C++ queue dropped the two oldest');
+  assert.equal(stats.queueDepth, 3);
+  await server.nextConnection(1);
+  const deadline = Date.now() + 10_000;
+  while (received.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  assert.deepEqual(received.map((m) => m.payload), [2, 3, 4]);
+  assert.deepEqual(errors, [], 'a drop, not an error (as for any send)');
+});
+
 test('the pool timer never keeps a Node process alive; acquire needs the loaded runtime', async () => {
   const dist = new URL('../../dist/index.js', import.meta.url).href;
   const script = `

@@ -7,8 +7,9 @@ import { fireEvent, render, screen } from '@testing-library/react';
 import * as React from 'react';
 
 import { h, renderProbe, serverClose, settle, transitions } from './react-helpers.mjs';
+import { connectionKey } from '../../dist/connection-pool.js';
 import {
-  RealtimeConnectionPool, WebSocketManager, connectionKey, liveHandles, loadRuntime,
+  RealtimeConnectionPool, WebSocketManager, liveHandles, loadRuntime,
 } from '../../dist/index.js';
 import {
   RealtimeProvider, useConnectionState, useRealtimeContext, useWebSocket,

@@ -1,6 +1,8 @@
 // The public types as a consumer sees them (issue 10, first contact): the README's TypeScript code
 // blocks (```ts and ```tsx) and tests/types/strict-types.tsx compile under `tsc --strict` against
-// dist/'s .d.ts, imported by the package name. Needs dist/ (scripts/build.sh).
+// dist/'s .d.ts, imported by the package name; and tests/types/embind-surface.ts, the compile-only
+// test of the embind surface's one declaration (dist/wasm/realtime_wasm.d.mts). Needs dist/
+// (scripts/build.sh).
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -41,13 +43,15 @@ test('the README\'s TypeScript blocks and the strict type checks compile under t
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, 'node_modules'), { recursive: true });
   symlinkSync(root, join(dir, 'node_modules', 'realtime-wasm'), 'dir');
-  const files = ['prelude.d.ts', 'strict-types.tsx'];
+  const files = ['prelude.d.ts', 'strict-types.tsx', 'embind-surface.ts'];
   // What the README's snippets take as given.
   writeFileSync(join(dir, 'prelude.d.ts'),
     'declare function render(value: unknown): void;\ndeclare const token: string;\n' +
     'declare const url: string;\ndeclare const passphrase: string;\ndeclare const salt: Uint8Array;\n' +
     'declare const sharedSecret: string;\n');
   writeFileSync(join(dir, 'strict-types.tsx'), readFileSync(join(root, 'tests/types/strict-types.tsx')));
+  // The embind surface's declaration (web/src/wasm/realtime_wasm.d.mts), from dist/ beside it.
+  writeFileSync(join(dir, 'embind-surface.ts'), readFileSync(join(root, 'tests/types/embind-surface.ts')));
   const origin = new Map();
   blocks.forEach((b, k) => {
     const name = `readme-${k + 1}.${b.ext}`;

@@ -12,6 +12,7 @@ import { Emitter } from './emitter.js';
 import { RealtimeError } from './errors.js';
 import { monotonicNow as now } from './native-owner.js';
 import { type RealtimeModule, loadRuntime, nativeObject, runtimeIfLoaded } from './runtime.js';
+import type { NativeConnectionPool } from './wasm/realtime_wasm.mjs';
 import type { ConnectionState, StateEvent, UrlSource } from './native-manager.js';
 import { type SSEConfig, ServerSentEventsManager } from './sse-manager.js';
 import { type WebSocketConfig, WebSocketManager } from './websocket-manager.js';
@@ -19,23 +20,10 @@ import { type WebSocketConfig, WebSocketManager } from './websocket-manager.js';
 export type ConnectionType = 'ws' | 'sse';
 
 /** The native pool bookkeeping (emscripten/pool_bindings.cpp over src/connection_pool.h). */
-interface RawConnectionPool {
-  acquire(id: string, nowMs: number): { created: boolean; overCapacity: boolean; closed: string[] };
-  release(id: string, nowMs: number): { error: number; closed: string[] };
-  remove(id: string): number;
-  onTimer(nowMs: number): string[];
-  destroy(): string[];
-  /** When the health check is due, NaN while the pool is empty. */
-  nextDeadline(): number;
-  size(): number;
-  contains(id: string): boolean;
-  users(id: string): number;
-  delete(): void;
-}
+type RawConnectionPool = NativeConnectionPool;
 
 function nativePool(mod: RealtimeModule, c: ConnectionPoolConfig): RawConnectionPool {
-  return nativeObject<RawConnectionPool>(
-    mod, '_ConnectionPool', c.maxConnections, c.idleTimeout, c.healthCheckInterval);
+  return nativeObject(mod, '_ConnectionPool', c.maxConnections, c.idleTimeout, c.healthCheckInterval);
 }
 
 export interface ConnectionEvents {
@@ -153,7 +141,7 @@ const ignore = (): void => {};
 // The effective config: the options with the C++ defaults, validated by C++
 // (emscripten/pool_bindings.cpp, ConnectionPool::validate).
 function effectiveConfig(mod: RealtimeModule, options: Partial<ConnectionPoolConfig>): Readonly<ConnectionPoolConfig> {
-  const config = (mod._poolConfig as (o: object) => ConnectionPoolConfig | null)(options);
+  const config = mod._poolConfig(options);
   if (!config) {
     throw new RealtimeError('invalid_config',
       'RealtimeConnectionPool: maxConnections must be an integer >= 1, idleTimeout a finite number >= 0 ' +

@@ -98,10 +98,10 @@ export class ConnectionStore<K extends ConnectionType = ConnectionType> {
   private readonly errorHandlers = new Set<(error: RealtimeError) => void>();
   private readonly bound = new Map<string, () => void>();  // type → connection unsubscribe
   private offs: Array<() => void> = [];
-  private outbox: WebSocketMessage[] = [];
   private batcher: MessageBatcher<Inbound> | null;
   private readonly delivery: DeliveryOptions;
-  // Waiting for the connection (before the pool reference is taken): run on attach.
+  // Work for the shared connection made before it is acquired (sends, acknowledged sends, channel
+  // joins): it runs, in order, once it is. Held only while the runtime loads or nobody listens.
   private whenAttached: Array<(connection: WebSocketManager) => void> = [];
 
   constructor(
@@ -155,16 +155,18 @@ export class ConnectionStore<K extends ConnectionType = ConnectionType> {
     return () => this.errorHandlers.delete(callback);
   }
 
-  /** Sends over the shared WebSocket; before it is acquired, keeps up to messageQueueSize. */
+  /**
+   * Sends over the shared WebSocket. Before it is acquired (the runtime still loading, no
+   * listener yet) the message waits with the other work for that moment, in order, and is then
+   * handed to the manager: the one send queue is the C++ session's (messageQueueSize, the oldest
+   * dropped with a 'drop' event on the connection), which decides for these too.
+   */
   send = <T>(message: WebSocketMessage<T>): boolean => {
     if (this.type !== 'ws') throw new TypeError('send: only WebSocket connections can send');
     if (this.lease) return (this.lease.connection as WebSocketManager).send(message);
-    this.outbox.push(message);
-    const limit = (this.config as ConnectionConfigs['ws']).messageQueueSize ?? 100;
-    if (this.outbox.length > limit) {
-      this.outbox.shift();
-      this.inbound({ error: new RealtimeError('queue_full', 'send queue full: oldest dropped') });
-    }
+    this.whenAttached.push((c) => {
+      c.send(message);
+    });
     return false;
   };
 
@@ -250,9 +252,6 @@ export class ConnectionStore<K extends ConnectionType = ConnectionType> {
       c.on('error', (e) => this.reportError(e)),
     ];
     for (const type of this.handlers.keys()) this.bind(type);
-    const outbox = this.outbox;
-    this.outbox = [];
-    for (const message of outbox) (c as WebSocketManager).send(message);
     const waiting = this.whenAttached;
     this.whenAttached = [];
     for (const run of waiting) run(c as WebSocketManager);

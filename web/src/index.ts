@@ -1,3 +1,5 @@
+// The package's root export: the public API (DESIGN.md) and the types its users need. Internals
+// (the hooks' stores, the connection registry, pool keys, timing constants) stay in their modules.
 export { RealtimeError } from './errors.js';
 export type { HostErrorCode, NativeErrorCode, RealtimeErrorCode } from './errors.js';
 export { loadRuntime, liveHandles } from './runtime.js';
@@ -12,10 +14,10 @@ export { Channel } from './channel.js';
 export type { ChannelEvents, ChannelMeta, ChannelOptions, ChannelPosition, GapEvent } from './channel.js';
 export { ServerSentEventsManager } from './sse-manager.js';
 export type { EventSourceConstructor, SSEConfig, SSEEvent, SSEManagerEvents } from './sse-manager.js';
-export { MessageBatcher, createFrameBatcher, FRAME_FALLBACK_MS } from './message-batcher.js';
+export { MessageBatcher, createFrameBatcher } from './message-batcher.js';
 export type { BatchingConfig, BatchPriority } from './message-batcher.js';
 export { MessageThrottler } from './message-throttler.js';
-export { RealtimeEventBus, eventBus, EVENT_BUS_REPLAY_COUNT } from './event-bus.js';
+export { RealtimeEventBus, eventBus } from './event-bus.js';
 export type { PublishedEvent, RealtimeEvent } from './event-bus.js';
 export { selectRealtimeTechnology, technologies } from './select-technology.js';
 export type {
@@ -23,11 +25,7 @@ export type {
   RealtimeTechnology,
   RealtimeTechnologyName,
 } from './select-technology.js';
-export {
-  RealtimeConnectionPool,
-  connectionPool,
-  connectionKey,
-} from './connection-pool.js';
+export { RealtimeConnectionPool, connectionPool } from './connection-pool.js';
 export type {
   AcquireOptions,
   ConnectionPoolConfig,
@@ -37,22 +35,6 @@ export type {
   PoolLease,
   RealtimeConnection,
 } from './connection-pool.js';
-export {
-  ConnectionStore,
-  FeedStore,
-  SubscriptionStore,
-  hookConnectionState,
-} from './connection-store.js';
-export type {
-  ConnectionSnapshot,
-  DeliveryOptions,
-  FeedSnapshot,
-  HookConnectionState,
-  StoreOptions,
-  SubscriptionSnapshot,
-} from './connection-store.js';
-export { ConnectionRegistry } from './connection-registry.js';
-export type { RegistrySnapshot } from './connection-registry.js';
 export type { AuthEvent, PayloadCodec } from './websocket-manager.js';
 export { SecureWebSocketManager } from './secure-websocket-manager.js';
 export type { AuthConfig, SecureWebSocketConfig, TokenTransport } from './secure-websocket-manager.js';

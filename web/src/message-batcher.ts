@@ -5,6 +5,7 @@
 import { RealtimeError, safeCall } from './errors.js';
 import { NativeOwner, monotonicNow } from './native-owner.js';
 import { nativeObject } from './runtime.js';
+import type { NativeBatcher } from './wasm/realtime_wasm.mjs';
 
 /**
  * - `'size'`: flush when `batchSize` messages are pending, or `flushInterval` ms after the oldest.
@@ -26,16 +27,7 @@ export interface BatchingConfig {
 }
 
 /** The embind `_MessageBatcher` (emscripten/optimize_bindings.cpp). */
-interface RawBatcher {
-  add(now: number): boolean;
-  onTimer(now: number): boolean;
-  flush(): number;
-  destroy(): number;
-  /** NaN when nothing is pending. */
-  nextDeadline(): number;
-  pending(): number;
-  delete(): void;
-}
+type RawBatcher = NativeBatcher;
 
 // The names are passed to C++ as they are (src/message_batcher.h batch_priority_from_name);
 // known here too so that a bad one throws at construction, before the module may have loaded.
@@ -94,7 +86,7 @@ export class MessageBatcher<T = unknown> {
     this.native = new NativeOwner<RawBatcher>(
       this,
       (mod) =>
-        nativeObject<RawBatcher>(mod, '_MessageBatcher', batchSize, flushInterval, priority),
+        nativeObject(mod, '_MessageBatcher', batchSize, flushInterval, priority),
       (n) => this.replay(n),
     );
   }

@@ -5,6 +5,7 @@
 import { Emitter } from './emitter.js';
 import { RealtimeError, safeCall } from './errors.js';
 import { NativeOwner } from './native-owner.js';
+import type { NativeClient } from './wasm/realtime_wasm.mjs';
 import { type RealtimeModule, type Sink, errcName, loadRuntime, register, unregister } from './runtime.js';
 import type { RemoteSpec } from './worker/remote.js';
 import type { RuntimeMode } from './worker/protocol.js';
@@ -75,17 +76,8 @@ export interface BaseEvents {
   warning: WarningEvent;
 }
 
-/** The embind methods both native clients have. */
-export interface RawClient {
-  connect(): void;
-  provideUrl(seq: number, url: string): void;
-  urlFailed(seq: number, message: string): void;
-  subscribeType(type: string): number;
-  unsubscribeType(type: string): void;
-  setWildcard(on: boolean): void;
-  readyState(): number;
-  delete(): void;
-}
+/** The embind methods both native clients have (declared in wasm/realtime_wasm.d.mts). */
+export type RawClient = NativeClient;
 
 type Subscribers = { typeId: number; callbacks: Set<(value: never) => void> };
 

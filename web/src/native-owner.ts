@@ -58,7 +58,12 @@ export class NativeOwner<N extends Deletable> {
     return this.obj;
   }
 
-  /** Runs `op` now when the native object exists, else once it does (queued ops keep order). */
+  /**
+   * Runs `op` now when the native object exists, else once it does (queued ops keep order). The
+   * queue is not bounded here on purpose: it only lives while the module loads, and what it holds
+   * (e.g. a manager's sends) is replayed in order into the native object, whose own policy (the C++
+   * send queue: messageQueueSize, 'drop' events) then decides exactly as for a later call.
+   */
   run(op: (native: N) => void): void {
     if (this.disposed) return;
     const native = this.ops.length === 0 && !this.draining ? this.get() : null;

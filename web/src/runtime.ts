@@ -1,25 +1,17 @@
 // Loads the WebAssembly module once, and routes its events (integers and strings from
 // emscripten/library_realtime.js) to the object that owns each native client (its "sink").
 import type { NativeErrorCode } from './errc-names.js';
-import createRealtimeModule from './wasm/realtime_wasm.mjs';
+import createRealtimeModule, {
+  type NativeObjects,
+  type NativeWsStats,
+  type RealtimeModule,
+} from './wasm/realtime_wasm.mjs';
+
+export type { RealtimeModule } from './wasm/realtime_wasm.mjs';
 
 export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocket;
 
-/** What the native module exposes (embind names start with `_`: they are not the public API). */
-export interface RealtimeModule {
-  _liveHandles(): number;
-  _errcName(code: number): string;
-  _dropReasonName(reason: number): string;
-  [name: string]: unknown;
-}
-
-export interface ConnectionStats {
-  messagesReceived: number;
-  messagesSent: number;
-  errors: number;
-  dropped: number;
-  reconnects: number;
-  queueDepth: number;
+export interface ConnectionStats extends NativeWsStats {
   /** Round-trip time of the last ping → pong, in ms; -1 until measured. */
   rtt: number;
   /** Acknowledged sends not settled yet (sendWithAck). */
@@ -35,7 +27,8 @@ export interface Sink {
   error(code: number, message: string, status?: number): void;
   message?(typeId: number, payloadJson: string): void;
   raw?(text: string): void;
-  drop?(reason: number, count: number): void;
+  /** The reason as C++ names it (drop_reason_name): 'queue_full', 'ack_store_full'. */
+  drop?(reason: string, count: number): void;
   close?(code: number, reason: string, wasClean: boolean): void;
   sse?(typeId: number, type: string, data: string, id: string, isJson: number): void;
   sseRequest?(): Record<string, unknown>;
@@ -93,16 +86,18 @@ const methodTables = new Map<string, Array<[string, NativeFunction]>>();
  * handle, and each `_Name_<method>(handle, …)` the module exports becomes a method of the object
  * returned, `delete()` included. Once deleted, a call throws instead of touching freed memory.
  */
-export function nativeObject<T>(mod: RealtimeModule, name: string, ...args: unknown[]): T {
+export function nativeObject<K extends keyof NativeObjects>(
+  mod: RealtimeModule, name: K, ...args: NativeObjects[K]['args']): NativeObjects[K]['object'] {
+  const exports = mod as unknown as Record<string, NativeFunction>;
   const prefix = `${name}_`;
   let table = methodTables.get(name);
   if (!table) {
-    table = Object.keys(mod)
+    table = Object.keys(exports)
       .filter((key) => key.startsWith(prefix) && key !== `${prefix}new`)
-      .map((key) => [key.slice(prefix.length), mod[key] as NativeFunction]);
+      .map((key) => [key.slice(prefix.length), exports[key]!]);
     methodTables.set(name, table);
   }
-  let self = (mod[`${prefix}new`] as NativeFunction)(...args) as number;
+  let self = exports[`${prefix}new`]!(...args) as number;
   const obj: Record<string, NativeFunction> = {};
   for (const [method, fn] of table) {
     obj[method] = (...a: unknown[]) => {
@@ -115,7 +110,7 @@ export function nativeObject<T>(mod: RealtimeModule, name: string, ...args: unkn
     free();
     self = 0;
   };
-  return obj as T;
+  return obj as unknown as NativeObjects[K]['object'];
 }
 
 // Each route calls the method of the same name on the handle's sink.
@@ -253,7 +248,7 @@ export function loadRuntime(options: LoadOptions = {}): Promise<RealtimeModule> 
     loading = (async () => {
       const args: Record<string, unknown> = { rtHost, ...options };
       if (runningOnNode() && !options.wasmBinary) Object.assign(args, await nodeOptions());
-      const mod = (await createRealtimeModule(args)) as RealtimeModule;
+      const mod = await createRealtimeModule(args);
       loaded = mod;
       return mod;
     })();
@@ -274,11 +269,11 @@ export function liveHandles(): number {
   return loaded ? loaded._liveHandles() : 0;
 }
 
-export type RuntimeNames = Pick<RealtimeModule, '_errcName' | '_dropReasonName'>;
+export type RuntimeNames = Pick<RealtimeModule, '_errcName'>;
 // runtime 'worker' | 'shared': the module runs in a host, which sent the names of its codes.
 let names: RuntimeNames | null = null;
 
-/** @internal The C++ names of error codes and drop reasons, from a runtime host
+/** @internal The C++ names of the error codes, from a runtime host
  * (web/src/worker/remote.ts), for a tab that does not load the module. */
 export function setRuntimeNames(n: RuntimeNames): void {
   names = n;
@@ -287,11 +282,6 @@ export function setRuntimeNames(n: RuntimeNames): void {
 export function errcName(code: number): NativeErrorCode | 'unknown' {
   const n = loaded ?? names;
   return n ? (n._errcName(code) as NativeErrorCode | 'unknown') : 'unknown';
-}
-
-/** A 'drop' event's reason, by the C++ DropReason's name (never copied here). */
-export function dropReasonName(reason: number): string {
-  return (loaded ?? names)?._dropReasonName(reason) ?? 'unknown';
 }
 
 let errcCodes: Map<string, number> | null = null;

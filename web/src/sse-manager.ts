@@ -8,13 +8,13 @@ import { type RealtimeError, safeCall } from './errors.js';
 import {
   type BaseEvents,
   type ConnectionOptions,
-  type RawClient,
   type UrlSource,
   NativeManager,
   checkUrl,
   remoteSpec,
 } from './native-manager.js';
 import { type RealtimeModule, type Sink, nativeObject, runtimeIfLoaded } from './runtime.js';
+import type { NativeSseClient } from './wasm/realtime_wasm.mjs';
 
 export type EventSourceConstructor = new (
   url: string,
@@ -60,12 +60,7 @@ export interface SSEManagerEvents extends BaseEvents {
   event: SSEEvent;
 }
 
-interface RawSseClient extends RawClient {
-  disconnect(): void;
-  lastEventId(): string;
-  reconnects(): number;
-  eventsReceived(): number;
-}
+type RawSseClient = NativeSseClient;
 
 /** The data as subscribers get it. C++ passes `mayBeJson` when the data starts like a JSON value
  * and nests within maxDepth (emscripten/sse_client.cpp, `json_candidate`); JSON.parse has the last
@@ -113,7 +108,7 @@ export class ServerSentEventsManager extends NativeManager<RawSseClient, SSEMana
     const off = this.addSubscriber(eventType, callback);
     const mod = runtimeIfLoaded();
     if (this.transport === 'eventsource' && this.client && mod) {
-      (mod.rtSseListen as (handle: number, type: string) => void)(this.handle, eventType);
+      mod.rtSseListen(this.handle, eventType);
     }
     return off;
   }
@@ -176,7 +171,7 @@ export class ServerSentEventsManager extends NativeManager<RawSseClient, SSEMana
   protected createClient(mod: RealtimeModule, handle: number): RawSseClient {
     // The config object as given (emscripten/sse_client.cpp reads it; what is left out keeps
     // the C++ default).
-    return nativeObject<RawSseClient>(mod, '_SseClient', handle, this.config);
+    return nativeObject(mod, '_SseClient', handle, this.config);
   }
 }
 

@@ -5,21 +5,20 @@ import { RealtimeError, type RealtimeErrorCode, safeCall } from './errors.js';
 import {
   type BaseEvents,
   type ConnectionOptions,
-  type RawClient,
   type UrlSource,
   NativeManager,
   checkUrl,
   remoteSpec,
 } from './native-manager.js';
-import { Channel, type ChannelOptions, type ChannelPosition } from './channel.js';
+import { Channel, type ChannelOptions } from './channel.js';
 import {
   type ConnectionStats,
   type RealtimeModule,
   type Sink,
   type WebSocketConstructor,
-  dropReasonName,
   nativeObject,
 } from './runtime.js';
+import type { NativeWsClient } from './wasm/realtime_wasm.mjs';
 
 export interface WebSocketConfig extends ConnectionOptions {
   protocols?: string | string[];
@@ -122,22 +121,9 @@ export interface AckOptions {
   signal?: AbortSignal;
 }
 
-export interface RawWsClient extends RawClient {
-  disconnect(code: number, reason: string): void;
-  send(type: string, payloadJson: string, id: string, timestamp: number): boolean;
-  sendWithAck(type: string, payloadJson: string, id: string, timestamp: number, timeoutMs: number): string | number;
-  withdrawAck(id: string): boolean;
-  joinChannel(name: string, since: ChannelPosition | null): number;
-  leaveChannel(name: string): void;
-  channelPosition(name: string): ChannelPosition | null;
-  setPreamble(type: string, payloadJson: string): void;
-  /** The credentials step (SecureWebSocketManager): answers to the sink's `token(seq)`. */
-  provideToken(seq: number, token: string): void;
-  tokenFailed(seq: number, message: string): void;
-  /** Epoch ms of the next token refresh, NaN when none is scheduled. */
-  refreshScheduledAt(): number;
-  stats(): ConnectionStats;
-}
+/** What this layer uses of the native WebSocket client (`_WsClient`, declared in
+ * wasm/realtime_wasm.d.mts): a remote client (issue 12) implements this much. */
+export type RawWsClient = Omit<NativeWsClient, 'state'>;
 
 interface PendingAck {
   resolve(reply: unknown): void;
@@ -204,7 +190,9 @@ export class WebSocketManager extends NativeManager<RawWsClient, ManagerEvents> 
   }
 
   // Encodes now (the codec serializes synchronously, so later mutation of the payload object does
-  // not change what is sent); hands over to the native queue in send() order once encoded.
+  // not change what is sent); hands over to the native queue in send() order once encoded. The
+  // chain holds a message only while its (async) encode runs: it is not a queue with a policy of
+  // its own; the C++ send queue decides (messageQueueSize, 'drop') once each arrives.
   private sendThroughCodec<T>(message: WebSocketMessage<T>, id: string, timestamp: number): void {
     const codec = CONTROL_TYPES.has(message.type) ? null : this.codec;
     const type = message.type;
@@ -398,8 +386,7 @@ export class WebSocketManager extends NativeManager<RawWsClient, ManagerEvents> 
         if (this.codec) this.receiveThroughCodec(this.codec, text);
         else this.events.emit('message', JSON.parse(text) as WebSocketMessage);
       },
-      drop: (reason: number, count: number) =>
-        this.events.emit('drop', { reason: dropReasonName(reason), count }),
+      drop: (reason: string, count: number) => this.events.emit('drop', { reason, count }),
       ack: (id: string, code: number, detail: string) => {
         const waiting = this.acks.get(id);
         if (!waiting) return;
@@ -422,7 +409,7 @@ export class WebSocketManager extends NativeManager<RawWsClient, ManagerEvents> 
   }
 
   protected createClient(mod: RealtimeModule, handle: number): RawWsClient {
-    return nativeObject<RawWsClient>(mod, '_WsClient', handle, this.nativeConfig());
+    return nativeObject(mod, '_WsClient', handle, this.nativeConfig());
   }
 
   /** The config object the native client reads (emscripten/ws_client.cpp); an option left out

@@ -9,7 +9,6 @@ import {
   type RealtimeModule,
   type Sink,
   deleteLater,
-  dropReasonName,
   errcName,
   loadRuntime,
   nativeObject,
@@ -149,9 +148,7 @@ export class RuntimeHost {
       const name = errcName(code);
       if (name !== 'unknown') errc.push([code, name]);
     }
-    const drops: string[] = [];
-    for (let r = 0; r < 32; r++) drops.push(dropReasonName(r));
-    if (this.tabs.get(id) === tab) post({ v: 1, op: 'ready', tab: id, errc, drops });
+    if (this.tabs.get(id) === tab) post({ v: 1, op: 'ready', tab: id, errc });
   }
 
   private forget(tab: Tab): void {
@@ -184,7 +181,7 @@ export class RuntimeHost {
     // A function `url` stays in the tab: the native client asks for each attempt's URL (the
     // 'url' delivery) and the tab answers with provideUrl.
     if (config.url === true) native.url = () => '';
-    conn.native = nativeObject<Native>(this.mod!, kind === 'ws' ? '_WsClient' : '_SseClient', conn.handle, native);
+    conn.native = nativeObject(this.mod!, kind === 'ws' ? '_WsClient' : '_SseClient', conn.handle, native) as unknown as Native;
     return conn;
   }
 
@@ -275,7 +272,7 @@ export class RuntimeHost {
       conn.types.set(type, entry);
       conn.byTypeId.set(nativeId, type);
       // The EventSource transport listens per event name (the native client asks at open).
-      if (conn.kind === 'sse') (this.mod!.rtSseListen as (h: number, t: string) => void)(conn.handle, type);
+      if (conn.kind === 'sse') this.mod!.rtSseListen(conn.handle, type);
     }
     entry.subs.add(att);
   }
@@ -340,7 +337,7 @@ export class RuntimeHost {
         toActive('state', n, o, (conn.native.readyState as () => number)());
       },
       error: (code: number, message: string, status?: number) => toActive('error', code, message, status ?? 0),
-      drop: (reason: number, count: number) => toActive('drop', reason, count),
+      drop: (reason: string, count: number) => toActive('drop', reason, count),
       close: (code: number, reason: string, wasClean: boolean) => toActive('close', code, reason, wasClean),
       message: (typeId: number, json: string) => {
         const type = conn.byTypeId.get(typeId);

@@ -2,8 +2,8 @@
 // leader tab over BroadcastChannel). Documented in docs/worker-protocol.md; bump VERSION when a
 // message changes shape. Every value is a structured-clone primitive: the host runs the native
 // clients (web/src/worker/host.ts), the tab emulates their synchronous API
-// (web/src/worker/remote.ts). State names, error codes and drop reasons are C++'s, passed
-// through; their names come from the host's module in 'ready'.
+// (web/src/worker/remote.ts). State names, drop reasons and error codes are C++'s, passed
+// through; the error codes' names come from the host's module in 'ready'.
 
 export const VERSION = 1;
 
@@ -62,8 +62,8 @@ export type Delivery = [number, string, ...unknown[]];
 
 /** Host → tab. */
 export type HostMessage =
-  /** Answer to 'hello': the C++ names of error codes and drop reasons (by number). */
-  | { v: 1; op: 'ready'; tab: string; errc: Array<[number, string]>; drops: string[] }
+  /** Answer to 'hello': the C++ names of the error codes (by number). */
+  | { v: 1; op: 'ready'; tab: string; errc: Array<[number, string]> }
   /** Deliveries in order: one message per flush (a frame in a worker). */
   | { v: 1; op: 'batch'; tab: string; d: Delivery[] }
   /** Diagnostics: tabs attached and native connections open in this host. */

@@ -251,7 +251,6 @@ class Link {
         const errc = new Map(msg.errc);
         setRuntimeNames({
           _errcName: (code) => errc.get(code) ?? 'unknown',
-          _dropReasonName: (reason) => msg.drops[reason] ?? 'unknown',
         });
         const first = !this.isReady;
         this.isReady = true;
@@ -369,7 +368,7 @@ export class RemoteClient {
         this.statsAsked = false;
         return;
       case 'error': return s.error(d[2] as number, d[3] as string, d[4] as number);
-      case 'drop': return s.drop?.(d[2] as number, d[3] as number);
+      case 'drop': return s.drop?.(d[2] as string, d[3] as number);
       case 'close': return s.close?.(d[2] as number, d[3] as string, d[4] as boolean);
       case 'ack':
         this.acks.delete(d[2] as string);
