@@ -235,10 +235,17 @@ class Link {
     if (!locks || typeof BroadcastChannel !== 'function') throw new Error('no SharedWorker, and no Web Locks or BroadcastChannel for a leader tab');
     const bc = new BroadcastChannel(LEADER_CHANNEL);
     bc.onmessage = (e: MessageEvent) => this.receive(e.data as HostMessage);
-    locks.request(LEADER_LOCK, () => {
-      startWorker().postMessage({ v: 1, op: 'lead', tab: this.tab } satisfies TabMessage);
-      return new Promise<void>(() => {});  // leads for the life of the page (and its worker)
-    }).catch(() => {});
+    locks.request(LEADER_LOCK, () => new Promise<void>((resign) => {
+      // Leads for the life of the page (and its worker). A worker that fails (its script cannot
+      // load, or the host threw) is ended and hands the lock on: the next tab leads, and the
+      // tabs re-attach to it (they fall back to 'page' when no leader ever answers).
+      const worker = startWorker();
+      worker.onerror = () => {
+        worker.terminate();
+        resign();
+      };
+      worker.postMessage({ v: 1, op: 'lead', tab: this.tab } satisfies TabMessage);
+    })).catch(() => {});
     return { post: (m) => bc.postMessage(m), close: () => bc.close() };
   }
 
