@@ -499,10 +499,11 @@ test('a fresh Vite + React + TypeScript app installs, builds and runs the packed
       }
       return { raw, gzip };
     };
-    // The chunks of runtime 'worker' | 'shared' (the tab's remote client, the worker scripts and
-    // the leader tab's host) are loaded only when a manager asks for such a runtime: a page-mode
-    // app never fetches them (checked in Chromium below), so they are not part of what it adds.
-    const lazyChunk = (f) => /^(remote|host|worker-entry|shared-entry)-/.test(f);
+    // The files of runtime 'worker' | 'shared' (the worker scripts, and the tab side, which the
+    // package loads by URL: an asset) are loaded only when a manager asks for such a runtime: a
+    // page-mode app never fetches them (checked in Chromium below), so they are not part of what
+    // it adds.
+    const lazyChunk = (f) => /^(remote|worker-entry|shared-entry)-/.test(f);
     const appJs = await jsOf(out, (f) => !lazyChunk(f));
     const lazyJs = await jsOf(out, lazyChunk);
     const workerJs = await jsOf(out, (f) => f.startsWith('shared-entry-'));

@@ -15,6 +15,7 @@ import {
   unregister,
 } from './runtime.js';
 import type { RemoteSpec } from './worker/remote.js';
+import { loadRemote, remoteEnv } from './worker/load.js';
 import type { RuntimeMode } from './worker/protocol.js';
 
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closing' | 'closed';
@@ -265,11 +266,12 @@ export abstract class NativeManager<Client extends RawClient, Events extends Bas
 
   // ---- internals ----
 
-  // The client in a worker host (web/src/worker/remote.ts, loaded only here; it emits the
-  // 'warning' and answers null where the page cannot run one: the client then runs here).
+  // The client in a worker host (web/src/worker/remote.ts, loaded only here, by URL: see
+  // worker/load.ts); remote.ts emits the 'warning' and answers null where the page cannot run
+  // one: the client then runs here.
   private createRemote(spec: RemoteSpec): void {
-    import('./worker/remote.js')
-      .then((r) => r.openRemote(spec, (w) => this.events.emit('warning', w as Events['warning'])))
+    loadRemote()
+      .then((r) => r.openRemote(spec, (w) => this.events.emit('warning', w as Events['warning']), remoteEnv))
       .then((open) => open ? this.create((_handle, sink) => open(sink) as unknown as Client)
         : loadRuntime().then(() => this.create()))
       .catch((err: unknown) => this.loadFailed(err));
