@@ -10,8 +10,8 @@ export type Remote = typeof RemoteModule;
 
 export const remoteEnv: RemoteEnv = {
   setNames: setRuntimeNames,
-  worker: () => new Worker(new URL('./worker-entry.js', import.meta.url), { type: 'module', name: 'realtime-wasm-worker' }),
-  shared: () => new SharedWorker(new URL('./shared-entry.js', import.meta.url), { type: 'module', name: 'realtime-wasm' }),
+  worker: () => new Worker(new URL('./worker-entry.js', import.meta.url), { type: 'module' }),
+  shared: () => new SharedWorker(new URL('./shared-entry.js', import.meta.url), { type: 'module' }),
 };
 
 export function loadRemote(): Promise<Remote> {
