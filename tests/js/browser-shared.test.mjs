@@ -152,6 +152,59 @@ describe("runtime 'shared' in headless Chromium", () => {
     await until(() => server.open() === 0, 'the socket to close when no tab uses it');
   });
 
+  test('never shared across credentials: other protocols or a function url are other sockets; a shareKey shares; a token provider stays in its tab', T, async (t) => {
+    const tokens = [];
+    const server = await startWsServer((socket, request) => {
+      const auth = (request.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).find((p) => p.startsWith('auth.'));
+      if (auth) tokens.push(auth.slice(5));
+    });
+    t.after(() => server.close());
+    const sockets = () => server.wss.clients.size;
+    const context = await browser.newContext();
+    t.after(() => context.close());
+    const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const jwt = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub: 'u', exp: Date.now() / 1000 + 3600 })}.${b64('sig')}`;
+    const tab = async (setup, extra = {}) => {
+      const page = await context.newPage();
+      await page.goto(`${origin}/app`);
+      await page.evaluate(setup, { url: server.url, jwt, ...extra });
+      return page;
+    };
+    // Two tabs, each with its own URL function: two sockets; two more with one shareKey: one.
+    const withFunction = async ({ url, shareKey }) => {
+      const { WebSocketManager } = await import('/dist/index.js');
+      const m = new WebSocketManager({ url: () => url, runtime: 'shared', shareKey });
+      window.rt = { m };
+      await m.connect();
+    };
+    await tab(withFunction);
+    await tab(withFunction);
+    assert.equal(sockets(), 2, 'a function url is its tab\'s own');
+    await tab(withFunction, { shareKey: 'the-feed' });
+    await tab(withFunction, { shareKey: 'the-feed' });
+    assert.equal(sockets(), 3, 'tabs with the same shareKey share one socket');
+    // Other protocols, other socket.
+    const withProtocols = async ({ url }) => {
+      const { WebSocketManager } = await import('/dist/index.js');
+      window.rt = { m: new WebSocketManager({ url, runtime: 'shared', protocols: ['v2'] }) };
+      await window.rt.m.connect();
+    };
+    await tab(withProtocols);
+    assert.equal(sockets(), 4);
+    // SecureWebSocketManager: the token provider and the socket wrapper stay in the page.
+    const secure = await tab(async ({ url, jwt }) => {
+      const { SecureWebSocketManager } = await import('/dist/index.js');
+      const warnings = [];
+      const m = new SecureWebSocketManager({ url, runtime: 'shared', auth: { tokenProvider: async () => jwt } });
+      m.on('warning', (w) => warnings.push(w.code));
+      window.rt = { m, warnings };
+      await m.connect();
+    });
+    assert.deepEqual(await secure.evaluate(() => window.rt.warnings), ['runtime_fallback']);
+    assert.deepEqual(tokens, [jwt], 'the token went with the secure tab\'s own socket');
+    assert.equal(sockets(), 5);
+  });
+
   test('no SharedWorker: a leader tab holds the socket; closing tabs, then the leader (takeover within ~2 s)', T, async (t) => {
     const { server, tabs } = await fourTabsOneSocket(t, { leader: true });
     // A follower closes: the rest keep working on the leader's socket.

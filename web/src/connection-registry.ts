@@ -10,6 +10,7 @@ import type {
   RealtimeConnectionPool,
 } from './connection-pool.js';
 import { ConnectionStore, type HookConnectionState } from './connection-store.js';
+import type { RuntimeMode } from './worker/protocol.js';
 
 export interface RegistrySnapshot {
   readonly connectionStates: ReadonlyMap<string, HookConnectionState>;
@@ -27,7 +28,8 @@ export class ConnectionRegistry {
   private readonly listeners = new Set<() => void>();
   private snapshot = EMPTY;
 
-  constructor(readonly pool: RealtimeConnectionPool) {}
+  /** @param runtime the runtime of the connections whose config has none (RealtimeProvider's) */
+  constructor(readonly pool: RealtimeConnectionPool, readonly runtime?: RuntimeMode) {}
 
   subscribe = (listener: () => void): (() => void) => {
     this.listeners.add(listener);
@@ -43,7 +45,8 @@ export class ConnectionRegistry {
     id: string, config: ConnectionConfigs[K], type: K,
   ): void => {
     const previous = this.stores.get(id);
-    const store = new ConnectionStore(type, config, { pool: this.pool });
+    const { runtime } = this;
+    const store = new ConnectionStore(type, runtime && !config.runtime ? { ...config, runtime } : config, { pool: this.pool });
     const stop = store.subscribe(() => this.refresh());
     this.stores.set(id, { store, stop });
     previous?.stop();  // after the new reference: the same URL keeps its socket

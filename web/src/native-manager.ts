@@ -8,6 +8,7 @@ import { NativeOwner } from './native-owner.js';
 import type { NativeClient } from './wasm/realtime_wasm.mjs';
 import { type RealtimeModule, type Sink, errcName, loadRuntime, register, unregister } from './runtime.js';
 import type { RemoteSpec } from './worker/remote.js';
+import { loadRemote, remoteEnv } from './worker/load.js';
 import type { RuntimeMode } from './worker/protocol.js';
 
 /** The C++ WsState's names (src/ws_session.cpp ws_state_name), as the native client passes them. */
@@ -256,14 +257,14 @@ export abstract class NativeManager<Client extends RawClient, Events extends Bas
     } as Sink;
   }
 
-  // The client in a worker host (web/src/worker/remote.ts, loaded only here; it emits the
-  // 'warning' and answers null where the page cannot run one: the client then runs here).
-  // Null for runtime 'page'.
+  // The client in a worker host (web/src/worker/remote.ts, loaded only here, by URL: see
+  // worker/load.ts); remote.ts emits the 'warning' and answers null where the page cannot run
+  // one: the client then runs here. Null for runtime 'page'.
   private remoteLoader(): Promise<() => Client> | null {
     const spec = this.remoteSpec();
     if (!spec) return null;
-    return import('./worker/remote.js')
-      .then((r) => r.openRemote(spec, (w) => this.events.emit('warning', w as Events['warning'])))
+    return loadRemote()
+      .then((r) => r.openRemote(spec, (w) => this.events.emit('warning', w as Events['warning']), remoteEnv))
       .then((open) => {
         if (!open) return loadRuntime().then((mod) => () => this.create(mod));
         return () => {

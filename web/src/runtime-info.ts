@@ -3,11 +3,12 @@
 // only when called.
 import type { HostInfo } from './worker/remote.js';
 import type { RuntimeMode } from './worker/protocol.js';
+import { loadRemote, remoteEnv } from './worker/load.js';
 
 export type { HostInfo };
 
 /** The host's counts, or null where the page cannot run that runtime (or it did not answer). */
 export async function runtimeInfo(mode: Exclude<RuntimeMode, 'page'> = 'shared'): Promise<HostInfo | null> {
-  const remote = await import('./worker/remote.js');
-  return remote.remoteInfo(mode);
+  const remote = await loadRemote();
+  return remote.remoteInfo(mode, remoteEnv);
 }

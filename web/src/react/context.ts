@@ -18,7 +18,6 @@ import type { HookConnectionState } from '../connection-store.js';
 import type { RuntimeMode } from '../worker/protocol.js';
 
 const RealtimeContext = createContext<ConnectionRegistry | null>(null);
-const RuntimeContext = createContext<RuntimeMode | undefined>(undefined);
 
 export interface RealtimeProviderProps {
   children?: ReactNode;
@@ -30,16 +29,9 @@ export interface RealtimeProviderProps {
 }
 
 export function RealtimeProvider({ children, pool, runtime }: RealtimeProviderProps) {
-  const [registry] = useState(() => new ConnectionRegistry(pool ?? connectionPool));
-  const [mode] = useState(runtime);
+  const [registry] = useState(() => new ConnectionRegistry(pool ?? connectionPool, runtime));
   useEffect(() => () => registry.clear(), [registry]);
-  return createElement(RealtimeContext.Provider, { value: registry },
-    createElement(RuntimeContext.Provider, { value: mode }, children));
-}
-
-/** The provider's `runtime`, if any. */
-export function useRuntimeMode(): RuntimeMode | undefined {
-  return useContext(RuntimeContext);
+  return createElement(RealtimeContext.Provider, { value: registry }, children);
 }
 
 export type RealtimeContextValue = Pick<
@@ -69,7 +61,10 @@ export function useConnectionState(id: string): HookConnectionState {
   return useSyncExternalStore(registry.subscribe, get, () => 'disconnected');
 }
 
-/** The pool hooks share connections through: the provider's, else the global one. */
-export function usePool(): RealtimeConnectionPool {
-  return useContext(RealtimeContext)?.pool ?? connectionPool;
+const NO_PROVIDER = { pool: connectionPool, runtime: undefined };
+
+/** The pool hooks share connections through (the provider's, else the global one), and the
+ * provider's runtime. */
+export function useProvided(): Pick<ConnectionRegistry, 'pool' | 'runtime'> {
+  return useContext(RealtimeContext) ?? NO_PROVIDER;
 }

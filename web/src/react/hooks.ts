@@ -22,7 +22,7 @@ import {
 } from '../connection-store.js';
 import type { SSEConfig, SSEEvent, ServerSentEventsManager } from '../sse-manager.js';
 import type { AckOptions, WebSocketConfig, WebSocketManager, WebSocketMessage } from '../websocket-manager.js';
-import { usePool, useRuntimeMode } from './context.js';
+import { useProvided } from './context.js';
 
 /** Per-hook options (not part of the connection config). */
 export interface HookOptions {
@@ -77,9 +77,8 @@ function useStore<S>(store: {
 function useConnectionStore<K extends 'ws' | 'sse'>(
   type: K, config: ConnectionConfigs[K], delivery: DeliveryOptions,
 ): ConnectionStore<K> {
-  const pool = usePool();
-  const runtime = useRuntimeMode();
-  if (runtime && config.runtime === undefined) config = { ...config, runtime };
+  const { pool, runtime } = useProvided();
+  if (runtime && !config.runtime) config = { ...config, runtime };
   const key = connectionKey(type, config);
   const { frameAligned, batching } = delivery;
   return useMemo(() => new ConnectionStore(type, config, { pool, ...delivery }),

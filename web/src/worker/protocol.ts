@@ -5,7 +5,7 @@
 // (web/src/worker/remote.ts). State names, drop reasons and error codes are C++'s, passed
 // through; the error codes' names come from the host's module in 'ready'.
 
-export const VERSION = 1;
+export { LEADER_CHANNEL, LEADER_LOCK, VERSION, tabLockName } from './remote.js';
 
 export type Kind = 'ws' | 'sse';
 export type RuntimeMode = 'page' | 'worker' | 'shared';
@@ -70,11 +70,3 @@ export type HostMessage =
   | { v: 1; op: 'info'; tab: string; tabs: number; connections: number; sockets: number }
   /** Leader fallback only: a new leader runs the host; every tab re-attaches. */
   | { v: 1; op: 'leader'; tab: '*' };
-
-/** The Web Lock each tab holds for its lifetime: the host asks for it, and is granted it when
- * the tab is gone (MessagePorts do not report closure). */
-export const tabLockName = (tab: string): string => `realtime-wasm:tab:${tab}`;
-/** The Web Lock whose holder is the leader tab (no SharedWorker). */
-export const LEADER_LOCK = 'realtime-wasm:leader';
-/** The BroadcastChannel of the leader fallback. */
-export const LEADER_CHANNEL = 'realtime-wasm';

@@ -1,7 +1,12 @@
 // The tab side of runtime 'worker' | 'shared': a RemoteClient has the synchronous API of a native
 // client (RawWsClient / RawSseClient) and posts each call to the host (protocol.ts); the host's
-// deliveries come back in batches and go to the manager's Sink as if the module ran here. Loaded
-// with a dynamic import only when a manager asks for a runtime other than 'page'.
+// deliveries come back in batches and go to the manager's Sink as if the module ran here.
+//
+// Loaded only when a manager asks for a runtime other than 'page', by URL (web/src/worker/load.ts:
+// an `import()` of a literal would cost every page-mode app the bundler's preload helper). So
+// this file imports nothing (types only): bundlers copy it as it is. What it needs from the
+// package (the Worker / SharedWorker constructors, which bundlers must see as written, and the
+// runtime's code names) comes in as `RemoteEnv`.
 //
 // What is emulated here, and why it is not a second copy of a C++ decision:
 // - readyState and stats: the last values the host sent;
@@ -12,20 +17,27 @@
 //   back from the back/forward cache). That replay is all the handover needs: the C++ session of
 //   the new host re-sends the acked messages (same ids: the server runs each once) and re-joins
 //   the channels from those positions (nothing lost, nothing doubled).
-import { setRuntimeNames } from '../runtime.js';
-import type { Sink } from '../runtime.js';
-import {
-  type CallName,
-  type Delivery,
-  type HostMessage,
-  type Kind,
-  LEADER_CHANNEL,
-  LEADER_LOCK,
-  type Position,
-  type RuntimeMode,
-  type TabMessage,
-  tabLockName,
-} from './protocol.js';
+import type { RuntimeNames, Sink } from '../runtime.js';
+import type { CallName, Delivery, HostMessage, Kind, Position, RuntimeMode, TabMessage } from './protocol.js';
+
+// The protocol's constants (re-exported by protocol.ts: defined here, as this file imports nothing).
+export const VERSION = 1;
+/** The Web Lock each tab holds for its lifetime: the host asks for it, and is granted it when
+ * the tab is gone (MessagePorts do not report closure). */
+export const tabLockName = (tab: string): string => `realtime-wasm:tab:${tab}`;
+/** The Web Lock whose holder is the leader tab (no SharedWorker). */
+export const LEADER_LOCK = 'realtime-wasm:leader';
+/** The BroadcastChannel of the leader fallback. */
+export const LEADER_CHANNEL = 'realtime-wasm';
+
+/** What the package hands the tab side (see the top of the file). */
+export interface RemoteEnv {
+  setNames(names: RuntimeNames): void;
+  worker(): Worker;
+  shared(): SharedWorker;
+}
+
+let env: RemoteEnv;
 
 /** What a manager hands over to run its client in a worker. */
 export interface RemoteSpec {
@@ -215,9 +227,8 @@ class Link {
       worker.onerror = () => fail('the worker script could not run (a CSP without worker-src?)');
       return { post: (m) => worker.postMessage(m), close: () => worker.terminate() };
     }
-    const SW = (globalThis as { SharedWorker?: typeof SharedWorker }).SharedWorker;
-    if (typeof SW === 'function') {
-      const worker = new SharedWorker(new URL('./shared-entry.js', import.meta.url), { type: 'module', name: 'realtime-wasm' });
+    if (typeof SharedWorker === 'function') {
+      const worker = env.shared();
       worker.onerror = () => fail('the shared worker script could not run (a CSP without worker-src?)');
       worker.port.onmessage = onMessage;
       worker.port.start();
@@ -235,10 +246,17 @@ class Link {
     if (!locks || typeof BroadcastChannel !== 'function') throw new Error('no SharedWorker, and no Web Locks or BroadcastChannel for a leader tab');
     const bc = new BroadcastChannel(LEADER_CHANNEL);
     bc.onmessage = (e: MessageEvent) => this.receive(e.data as HostMessage);
-    locks.request(LEADER_LOCK, () => {
-      startWorker().postMessage({ v: 1, op: 'lead', tab: this.tab } satisfies TabMessage);
-      return new Promise<void>(() => {});  // leads for the life of the page (and its worker)
-    }).catch(() => {});
+    locks.request(LEADER_LOCK, () => new Promise<void>((resign) => {
+      // Leads for the life of the page (and its worker). A worker that fails (its script cannot
+      // load, or the host threw) is ended and hands the lock on: the next tab leads, and the
+      // tabs re-attach to it (they fall back to 'page' when no leader ever answers).
+      const worker = startWorker();
+      worker.onerror = () => {
+        worker.terminate();
+        resign();
+      };
+      worker.postMessage({ v: 1, op: 'lead', tab: this.tab } satisfies TabMessage);
+    })).catch(() => {});
     return { post: (m) => bc.postMessage(m), close: () => bc.close() };
   }
 
@@ -249,7 +267,7 @@ class Link {
         return this.hello();
       case 'ready': {
         const errc = new Map(msg.errc);
-        setRuntimeNames({
+        env.setNames({
           _errcName: (code) => errc.get(code) ?? 'unknown',
         });
         const first = !this.isReady;
@@ -274,7 +292,7 @@ class Link {
 /** The dedicated worker script (runtime 'worker', and the leader tab's host). */
 function startWorker(): Worker {
   if (typeof Worker !== 'function') throw new Error('no Worker');
-  return new Worker(new URL('./worker-entry.js', import.meta.url), { type: 'module', name: 'realtime-wasm-worker' });
+  return env.worker();
 }
 
 const links = new Map<string, Link>();
@@ -287,7 +305,8 @@ function link(mode: Exclude<RuntimeMode, 'page'>): Link {
 
 /** Resolves with the maker of the manager's remote client once the host is ready; or with null
  * after `warn`, when the client must run in the page (a pinned option, no usable worker). */
-export async function openRemote(spec: RemoteSpec, warn: (w: Fallback) => void): Promise<((sink: Sink) => RemoteClient) | null> {
+export async function openRemote(spec: RemoteSpec, warn: (w: Fallback) => void, given: RemoteEnv): Promise<((sink: Sink) => RemoteClient) | null> {
+  env ??= given;
   const pinnedBy = spec.kind === 'ws' ? 'a WebSocket constructor (config WebSocket, or SecureWebSocketManager)' : 'a fetch or EventSource option';
   const why = spec.pinned ? `${pinnedBy} cannot move into a worker` :
     (await link(spec.mode).ready) ? null : 'no usable Worker or SharedWorker here';
@@ -297,7 +316,8 @@ export async function openRemote(spec: RemoteSpec, warn: (w: Fallback) => void):
 }
 
 /** Diagnostics of a runtime host: tabs attached, connections, open sockets. */
-export async function remoteInfo(mode: Exclude<RuntimeMode, 'page'>): Promise<HostInfo | null> {
+export async function remoteInfo(mode: Exclude<RuntimeMode, 'page'>, given: RemoteEnv): Promise<HostInfo | null> {
+  env ??= given;
   const l = link(mode);
   return (await l.ready) ? l.stats() : null;
 }
