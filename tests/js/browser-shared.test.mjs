@@ -152,7 +152,7 @@ describe("runtime 'shared' in headless Chromium", () => {
     await until(() => server.open() === 0, 'the socket to close when no tab uses it');
   });
 
-  test('never shared across credentials: other protocols or a function url are other sockets; a shareKey shares; a token provider stays in its tab', T, async (t) => {
+  test('never shared across credentials: other protocols or a function url are other sockets; a shareKey shares; a SecureWebSocketManager moves into the host (its own socket), a WebSocket option keeps it in the page', T, async (t) => {
     const tokens = [];
     const server = await startWsServer((socket, request) => {
       const auth = (request.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).find((p) => p.startsWith('auth.'));
@@ -400,19 +400,28 @@ describe("ServerSentEventsManager with runtime 'shared' in headless Chromium", (
 /** The claims of a JWT (the server here only reads them). */
 const claims = (jwt) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString());
 
-/** A ws server that reads each socket's token from Sec-WebSocket-Protocol (`auth.<jwt>`),
- * refuses a socket without one (4001), and records { sub, n } per socket. */
+/** A ws server that reads each socket's token from Sec-WebSocket-Protocol (`auth.<jwt>`), else
+ * from the query (`?token=`), else from a first `auth` message; refuses a socket without one
+ * (4001), and records { sub, n, via } per socket. */
 async function tokenServer() {
   const seen = [];
   const server = await startWsServer((socket, request) => {
-    const auth = (request.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim())
-      .find((p) => p.startsWith('auth.'));
-    if (!auth) return socket.close(4001, 'no token');
-    const { sub, n } = claims(auth.slice(5));
-    seen.push({ sub, n, socket });
+    const protocol = (request.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim())
+      .find((p) => p.startsWith('auth.'))?.slice(5);
+    const query = new URL(request.url, 'http://x').searchParams.get('token');
+    let who = null;
+    const accept = (jwt, via) => {
+      const { sub, n } = claims(jwt);
+      who = { sub, n };
+      seen.push({ sub, n, via, socket });
+    };
+    if (protocol) accept(protocol, 'protocol');
+    else if (query) accept(query, 'query');
     socket.on('message', (data) => {
       const msg = JSON.parse(String(data));
-      if (msg.type === 'whoami') socket.send(JSON.stringify({ type: 'you', payload: { sub, n } }));
+      if (!who && msg.type === 'auth') return accept(msg.payload.token, 'message');
+      if (!who) return socket.close(4001, 'no token');
+      if (msg.type === 'whoami') socket.send(JSON.stringify({ type: 'you', payload: who }));
     });
   });
   return Object.assign(server, { seen, open: () => server.wss.clients.size });
@@ -516,6 +525,17 @@ describe("SecureWebSocketManager in runtime 'shared' | 'worker' in headless Chro
     assert.equal(server.seen[2].n, 1, "the remaining tab's provider gave it");
     assert.deepEqual(await whoami(b.page), { sub: 'team', n: 1 });
     assert.deepEqual(b.problems, []);
+  });
+
+  test("'shared': the 'message' and 'query' transports carry the token the host's session accepted", T, async (t) => {
+    const { server, context } = await tokenSetup(t);
+    for (const transport of ['message', 'query']) {
+      const tab = await secureTab(context, server.url, { sub: transport, runtime: 'shared', auth: { transport } });
+      assert.deepEqual(await whoami(tab.page), { sub: transport, n: 1 });
+      assert.deepEqual(await inPage(tab.page), { calls: 1, warnings: [], loadedHere: false });
+      assert.deepEqual(server.seen.filter((s) => s.sub === transport).map((s) => s.via), [transport]);
+      assert.deepEqual(tab.problems, []);
+    }
   });
 
   test("'worker': a SecureWebSocketManager runs in the dedicated worker, its provider in the page", T, async (t) => {
