@@ -15,7 +15,10 @@
 // 'unauthorized'). This class only calls the user's tokenProvider when asked (`token` sink
 // event → provideToken / tokenFailed), and injects the token C++ accepted into each socket the
 // native transport opens: as a Sec-WebSocket-Protocol entry (default), in a first {type:'auth'}
-// message, or in the query string. The token never appears in an error, a log line or an event.
+// message, or in the query string (web/src/token-socket.ts). With runtime 'worker' | 'shared' the
+// session runs in the host: the provider is still called here (the host asks this tab), and the
+// host injects the token with the same module. The token never appears in an error, a log line
+// or an event.
 import {
   type RealtimeModule,
   type Sink,
