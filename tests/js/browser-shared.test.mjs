@@ -453,6 +453,7 @@ async function secureTab(context, url, { sub, auth = {}, ...config }) {
         ...auth,
         tokenProvider: async () => {
           rt.calls++;
+          if (rt.hang) return new Promise(() => {});  // never answers (the test closes this tab)
           return `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub, n: rt.calls, exp: Math.floor(Date.now() / 1000) + 3600 })}.${b64('sig')}`;
         },
       },
@@ -524,6 +525,24 @@ describe("SecureWebSocketManager in runtime 'shared' | 'worker' in headless Chro
     await b.page.waitForFunction(() => window.rt.calls === 1 && window.rt.m.state === 'open', null, WAIT);
     assert.equal(server.seen[2].n, 1, "the remaining tab's provider gave it");
     assert.deepEqual(await whoami(b.page), { sub: 'team', n: 1 });
+    assert.deepEqual(b.problems, []);
+  });
+
+  test('a tab asked for a token that closes before answering: the host asks another tab of the shareKey', T, async (t) => {
+    const { server, context } = await tokenSetup(t);
+    // connectTimeout 60 s: the held attempt cannot time out and retry within the test's waits.
+    const config = { sub: 'team', runtime: 'shared', shareKey: 'team-feed', connectTimeout: 60_000 };
+    const a = await secureTab(context, server.url, config);
+    const b = await secureTab(context, server.url, config);
+    assert.equal(server.open(), 1);
+    await a.page.evaluate(() => { window.rt.hang = true; });
+    server.seen[0].socket.close(4001, 'token revoked');
+    await a.page.waitForFunction(() => window.rt.calls === 2, null, WAIT);  // asked; it hangs
+    assert.equal(await b.page.evaluate(() => window.rt.calls), 0, 'only one tab is asked');
+    await a.page.close();
+    await b.page.waitForFunction(() => window.rt.calls === 1 && window.rt.m.state === 'open', null, WAIT);
+    assert.deepEqual(await whoami(b.page), { sub: 'team', n: 1 }, "the new socket carries the other tab's token");
+    assert.equal(server.seen.length, 2);
     assert.deepEqual(b.problems, []);
   });
 
