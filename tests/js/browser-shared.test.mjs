@@ -152,7 +152,7 @@ describe("runtime 'shared' in headless Chromium", () => {
     await until(() => server.open() === 0, 'the socket to close when no tab uses it');
   });
 
-  test('never shared across credentials: other protocols or a function url are other sockets; a shareKey shares; a token provider stays in its tab', T, async (t) => {
+  test('never shared across credentials: other protocols or a function url are other sockets; a shareKey shares; a SecureWebSocketManager moves into the host (its own socket), a WebSocket option keeps it in the page', T, async (t) => {
     const tokens = [];
     const server = await startWsServer((socket, request) => {
       const auth = (request.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).find((p) => p.startsWith('auth.'));
@@ -191,7 +191,8 @@ describe("runtime 'shared' in headless Chromium", () => {
     };
     await tab(withProtocols);
     assert.equal(sockets(), 4);
-    // SecureWebSocketManager: the token provider and the socket wrapper stay in the page.
+    // SecureWebSocketManager moves into the host: its token provider runs in the tab, the host
+    // injects the token into the socket it opens; the socket is that manager's own.
     const secure = await tab(async ({ url, jwt }) => {
       const { SecureWebSocketManager } = await import('/dist/index.js');
       const warnings = [];
@@ -200,9 +201,27 @@ describe("runtime 'shared' in headless Chromium", () => {
       window.rt = { m, warnings };
       await m.connect();
     });
-    assert.deepEqual(await secure.evaluate(() => window.rt.warnings), ['runtime_fallback']);
+    assert.deepEqual(await secure.evaluate(() => window.rt.warnings), [], 'no fallback');
+    assert.equal(await secure.evaluate(async () => (await import('/dist/runtime.js')).runtimeIfLoaded()), null,
+      'the secure tab does not load the module');
     assert.deepEqual(tokens, [jwt], 'the token went with the secure tab\'s own socket');
     assert.equal(sockets(), 5);
+    // What still cannot move: a WebSocket constructor option keeps it in the page, with a warning.
+    const pinned = await tab(async ({ url, jwt }) => {
+      const { SecureWebSocketManager } = await import('/dist/index.js');
+      const warnings = [];
+      const m = new SecureWebSocketManager({
+        url, runtime: 'shared', WebSocket: window.WebSocket, auth: { tokenProvider: async () => jwt },
+      });
+      m.on('warning', (w) => warnings.push(w.code));
+      window.rt = { m, warnings };
+      await m.connect();
+    });
+    assert.deepEqual(await pinned.evaluate(() => window.rt.warnings), ['runtime_fallback']);
+    assert.equal(await pinned.evaluate(async () => (await import('/dist/runtime.js')).runtimeIfLoaded() !== null), true,
+      'the module runs in that page');
+    assert.deepEqual(tokens, [jwt, jwt]);
+    assert.equal(sockets(), 6);
   });
 
   test('no SharedWorker: a leader tab holds the socket; closing tabs, then the leader (takeover within ~2 s)', T, async (t) => {
@@ -376,6 +395,180 @@ describe("ServerSentEventsManager with runtime 'shared' in headless Chromium", (
       await until(() => streams.size === 0, 'the stream to close when no tab uses it');
     });
   }
+});
+
+/** The claims of a JWT (the server here only reads them). */
+const claims = (jwt) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString());
+
+/** A ws server that reads each socket's token from Sec-WebSocket-Protocol (`auth.<jwt>`), else
+ * from the query (`?token=`), else from a first `auth` message; refuses a socket without one
+ * (4001), and records { sub, n, via } per socket. */
+async function tokenServer() {
+  const seen = [];
+  const server = await startWsServer((socket, request) => {
+    const protocol = (request.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim())
+      .find((p) => p.startsWith('auth.'))?.slice(5);
+    const query = new URL(request.url, 'http://x').searchParams.get('token');
+    let who = null;
+    const accept = (jwt, via) => {
+      const { sub, n } = claims(jwt);
+      who = { sub, n };
+      seen.push({ sub, n, via, socket });
+    };
+    if (protocol) accept(protocol, 'protocol');
+    else if (query) accept(query, 'query');
+    socket.on('message', (data) => {
+      const msg = JSON.parse(String(data));
+      if (!who && msg.type === 'auth') return accept(msg.payload.token, 'message');
+      if (!who) return socket.close(4001, 'no token');
+      if (msg.type === 'whoami') socket.send(JSON.stringify({ type: 'you', payload: who }));
+    });
+  });
+  return Object.assign(server, { seen, open: () => server.wss.clients.size });
+}
+
+/** A tokenServer and a browser context, both closed after test `t`. */
+async function tokenSetup(t) {
+  const server = await tokenServer();
+  t.after(() => server.close());
+  const context = await browser.newContext();
+  t.after(() => context.close());
+  return { server, context };
+}
+
+/** Opens a tab with a SecureWebSocketManager whose tokenProvider counts its calls in the page
+ * (window.rt.calls) and returns a JWT with the claims { sub, n: calls }, valid an hour. */
+async function secureTab(context, url, { sub, auth = {}, ...config }) {
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  await page.goto(`${origin}/app`);
+  await page.evaluate(async ({ url, sub, auth, config }) => {
+    const { SecureWebSocketManager } = await import('/dist/index.js');
+    const b64 = (o) => btoa(JSON.stringify(o)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+    const rt = { calls: 0, you: [], warnings: [], auth: [] };
+    rt.m = new SecureWebSocketManager({
+      url, ...config,
+      auth: {
+        ...auth,
+        tokenProvider: async () => {
+          rt.calls++;
+          if (rt.hang) return new Promise(() => {});  // never answers (the test closes this tab)
+          return `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub, n: rt.calls, exp: Math.floor(Date.now() / 1000) + 3600 })}.${b64('sig')}`;
+        },
+      },
+    });
+    rt.m.on('warning', (w) => rt.warnings.push(w.code));
+    rt.m.on('auth', (e) => rt.auth.push(e.phase));
+    rt.m.subscribe('you', (p) => rt.you.push(p));
+    window.rt = rt;
+    await rt.m.connect();
+  }, { url, sub, auth, config });
+  return { page, problems };
+}
+
+/** Asks the server who this tab's socket is; resolves with the answer ({ sub, n }). */
+const whoami = async (page) => {
+  const before = await page.evaluate(() => window.rt.you.length);
+  await page.evaluate(() => window.rt.m.send({ type: 'whoami', payload: {} }));
+  await page.waitForFunction((n) => window.rt.you.length > n, before, WAIT);
+  return page.evaluate(() => window.rt.you.at(-1));
+};
+const inPage = (page) => page.evaluate(async () => ({
+  calls: window.rt.calls,
+  warnings: window.rt.warnings,
+  loadedHere: (await import('/dist/runtime.js')).runtimeIfLoaded() !== null,
+}));
+
+describe("SecureWebSocketManager in runtime 'shared' | 'worker' in headless Chromium", () => {
+  test("two tabs without a shareKey: two sockets, each with its own tab's token; the provider runs in the tab", T, async (t) => {
+    const { server, context } = await tokenSetup(t);
+    const a = await secureTab(context, server.url, { sub: 'alice', runtime: 'shared' });
+    const b = await secureTab(context, server.url, { sub: 'bob', runtime: 'shared' });
+    assert.equal(server.open(), 2, 'one socket per token provider');
+    assert.deepEqual(server.seen.map(({ sub, n }) => ({ sub, n })).sort((x, y) => x.sub.localeCompare(y.sub)),
+      [{ sub: 'alice', n: 1 }, { sub: 'bob', n: 1 }], "each socket carries its own tab's token");
+    assert.deepEqual(await whoami(a.page), { sub: 'alice', n: 1 });
+    assert.deepEqual(await whoami(b.page), { sub: 'bob', n: 1 });
+    for (const tab of [a, b]) {
+      assert.deepEqual(await inPage(tab.page), { calls: 1, warnings: [], loadedHere: false },
+        'the provider ran once, in this tab; the module runs in the SharedWorker');
+      assert.deepEqual(await tab.page.evaluate(() => window.rt.auth), ['refreshing', 'refreshed'], "'auth' events reach the tab");
+      assert.deepEqual(tab.problems, []);
+    }
+    assert.equal((await hostInfo(a.page, 'shared')).sockets, 2);
+  });
+
+  test('two tabs with one shareKey share one socket; a 4001 close asks a live tab for a new token and reconnects with it', T, async (t) => {
+    const { server, context } = await tokenSetup(t);
+    // retryResetAfter 1 ms: a connection that opened earns its 4001 retry back (two 4001s here).
+    const config = { sub: 'team', runtime: 'shared', shareKey: 'team-feed', auth: { retryResetAfter: 1 } };
+    const a = await secureTab(context, server.url, config);
+    const b = await secureTab(context, server.url, config);
+    assert.equal(server.open(), 1, 'the same shareKey: one socket');
+    assert.equal(server.connections.length, 1);
+    assert.deepEqual(await inPage(a.page), { calls: 1, warnings: [], loadedHere: false }, 'the first tab gave the token');
+    assert.deepEqual(await inPage(b.page), { calls: 0, warnings: [], loadedHere: false }, 'the second joined the open socket');
+    assert.deepEqual(await whoami(b.page), { sub: 'team', n: 1 });
+    // The server rejects the token: the host asks a tab for a new one, reconnects with it.
+    server.seen[0].socket.close(4001, 'token revoked');
+    await until(() => server.seen.length === 2 && server.open() === 1, 'a reconnect with a new token');
+    assert.equal(server.seen[1].n, 2, "the new socket carries the provider's second token");
+    await a.page.waitForFunction(() => window.rt.calls === 2 && window.rt.m.state === 'open', null, WAIT);
+    assert.deepEqual(await whoami(b.page), { sub: 'team', n: 2 });
+    // The tab that answered closes: the remaining one is asked next time.
+    await a.page.close();
+    await until(async () => (await hostInfo(b.page, 'shared')).tabs === 1, 'the host to serve one tab');
+    assert.equal(server.open(), 1, 'the other tab still uses the socket');
+    server.seen[1].socket.close(4001, 'token revoked');
+    await until(() => server.seen.length === 3 && server.open() === 1, 'a reconnect with the remaining tab\'s token');
+    await b.page.waitForFunction(() => window.rt.calls === 1 && window.rt.m.state === 'open', null, WAIT);
+    assert.equal(server.seen[2].n, 1, "the remaining tab's provider gave it");
+    assert.deepEqual(await whoami(b.page), { sub: 'team', n: 1 });
+    assert.deepEqual(b.problems, []);
+  });
+
+  test('a tab asked for a token that closes before answering: the host asks another tab of the shareKey', T, async (t) => {
+    const { server, context } = await tokenSetup(t);
+    // connectTimeout 60 s: the held attempt cannot time out and retry within the test's waits.
+    const config = { sub: 'team', runtime: 'shared', shareKey: 'team-feed', connectTimeout: 60_000 };
+    const a = await secureTab(context, server.url, config);
+    const b = await secureTab(context, server.url, config);
+    assert.equal(server.open(), 1);
+    await a.page.evaluate(() => { window.rt.hang = true; });
+    server.seen[0].socket.close(4001, 'token revoked');
+    await a.page.waitForFunction(() => window.rt.calls === 2, null, WAIT);  // asked; it hangs
+    assert.equal(await b.page.evaluate(() => window.rt.calls), 0, 'only one tab is asked');
+    await a.page.close();
+    await b.page.waitForFunction(() => window.rt.calls === 1 && window.rt.m.state === 'open', null, WAIT);
+    assert.deepEqual(await whoami(b.page), { sub: 'team', n: 1 }, "the new socket carries the other tab's token");
+    assert.equal(server.seen.length, 2);
+    assert.deepEqual(b.problems, []);
+  });
+
+  test("'shared': the 'message' and 'query' transports carry the token the host's session accepted", T, async (t) => {
+    const { server, context } = await tokenSetup(t);
+    for (const transport of ['message', 'query']) {
+      const tab = await secureTab(context, server.url, { sub: transport, runtime: 'shared', auth: { transport } });
+      assert.deepEqual(await whoami(tab.page), { sub: transport, n: 1 });
+      assert.deepEqual(await inPage(tab.page), { calls: 1, warnings: [], loadedHere: false });
+      assert.deepEqual(server.seen.filter((s) => s.sub === transport).map((s) => s.via), [transport]);
+      assert.deepEqual(tab.problems, []);
+    }
+  });
+
+  test("'worker': a SecureWebSocketManager runs in the dedicated worker, its provider in the page", T, async (t) => {
+    const { server, context } = await tokenSetup(t);
+    const tab = await secureTab(context, server.url, { sub: 'wanda', runtime: 'worker' });
+    assert.deepEqual(await whoami(tab.page), { sub: 'wanda', n: 1 });
+    assert.deepEqual(await inPage(tab.page), { calls: 1, warnings: [], loadedHere: false });
+    server.seen[0].socket.close(4001, 'token revoked');
+    await tab.page.waitForFunction(() => window.rt.calls === 2 && window.rt.m.state === 'open', null, WAIT);
+    assert.deepEqual(await whoami(tab.page), { sub: 'wanda', n: 2 });
+    assert.ok(await tab.page.evaluate(() => window.rt.m.refreshScheduledAt > Date.now()),
+      "refreshScheduledAt: the refresh the host's session scheduled");
+    assert.deepEqual(tab.problems, []);
+  });
 });
 
 describe("runtime 'worker' and the fallbacks in headless Chromium", () => {

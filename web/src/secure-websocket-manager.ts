@@ -15,7 +15,10 @@
 // 'unauthorized'). This class only calls the user's tokenProvider when asked (`token` sink
 // event → provideToken / tokenFailed), and injects the token C++ accepted into each socket the
 // native transport opens: as a Sec-WebSocket-Protocol entry (default), in a first {type:'auth'}
-// message, or in the query string. The token never appears in an error, a log line or an event.
+// message, or in the query string (web/src/token-socket.ts). With runtime 'worker' | 'shared' the
+// session runs in the host: the provider is still called here (the host asks this tab), and the
+// host injects the token with the same module. The token never appears in an error, a log line
+// or an event.
 import {
   type RealtimeModule,
   type Sink,
@@ -23,6 +26,7 @@ import {
   defaultWebSocket,
   reportNoWebSocket,
 } from './runtime.js';
+import { type TokenInjection, type TokenTransport, installToken, tokenSocket } from './token-socket.js';
 import {
   type AuthEvent,
   type RawWsClient,
@@ -30,7 +34,7 @@ import {
   WebSocketManager,
 } from './websocket-manager.js';
 
-export type TokenTransport = 'protocol' | 'message' | 'query';
+export type { TokenTransport } from './token-socket.js';
 
 export interface AuthConfig {
   /** Returns a JWT (compact serialization). Called when the session needs one: at connect,
@@ -68,7 +72,8 @@ const DEFAULT_PROTOCOL = 'realtime.v1';
 const JWT_LIKE = /[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*/g;  // not hostnames
 
 export class SecureWebSocketManager extends WebSocketManager {
-  private readonly auth: AuthConfig & Required<Pick<AuthConfig, 'transport' | 'queryParam' | 'protocolPrefix'>>;
+  private readonly auth: AuthConfig;
+  private readonly inject: TokenInjection;
   private readonly baseConstructor: WebSocketConstructor | undefined;
   private readonly authedConstructor: WebSocketConstructor;
   private token: string | null = null;  // the last token the session accepted
@@ -88,8 +93,8 @@ export class SecureWebSocketManager extends WebSocketManager {
         ? [DEFAULT_PROTOCOL]
         : config.protocols;
     super({ ...config, protocols });
-    this.auth = {
-      ...config.auth,
+    this.auth = config.auth;
+    this.inject = {
       transport,
       queryParam: config.auth.queryParam ?? 'token',
       protocolPrefix: config.auth.protocolPrefix ?? 'auth.',
@@ -106,7 +111,7 @@ export class SecureWebSocketManager extends WebSocketManager {
 
   /** Transport the token uses. */
   get tokenTransport(): TokenTransport {
-    return this.auth.transport;
+    return this.inject.transport;
   }
 
   // ---- the native side's hooks ----
@@ -123,15 +128,17 @@ export class SecureWebSocketManager extends WebSocketManager {
       credentials: true,
       refreshThreshold: this.auth.refreshThreshold,
       maxRetries: this.auth.maxRetries,
-      tokenSubprotocol: this.auth.transport === 'protocol',
+      tokenSubprotocol: this.inject.transport === 'protocol',
       authRetries: 1,  // the 4001/4401 policy (the C++ AuthRetryPolicy)
       authRetryResetMs: this.auth.retryResetAfter,
+      // Not read by C++: a runtime host (runtime 'worker' | 'shared') injects the token with it.
+      tokenInjection: this.inject,
     };
   }
 
   protected override createClient(mod: RealtimeModule, handle: number): RawWsClient {
     const client = super.createClient(mod, handle);
-    if (this.auth.transport === 'message' && this.token) client.setPreamble('auth', this.authPayload());
+    if (this.token) installToken(client, this.token, this.inject, false);
     return client;
   }
 
@@ -156,6 +163,8 @@ export class SecureWebSocketManager extends WebSocketManager {
     answer.then(
       (token) => {
         this.offered = typeof token === 'string' ? token : '';  // not a string: "JWT is empty"
+        this.recentTokens.push(this.offered);
+        if (this.recentTokens.length > 4) this.recentTokens.shift();
         try {
           this.client?.provideToken(seq, this.offered);
         } finally {
@@ -171,24 +180,14 @@ export class SecureWebSocketManager extends WebSocketManager {
       this.events.emit('auth', { phase, reason } as AuthEvent);
       return;
     }
-    // The session accepted the token being provided; the socket it opens next carries it.
-    const token = this.offered!;
-    this.token = token;
-    this.recentTokens.push(token);
-    if (this.recentTokens.length > 4) this.recentTokens.shift();
-    if (this.auth.transport === 'message') {
-      const payload = this.authPayload();
-      this.ifClient((c) => {
-        c.setPreamble('auth', payload);
-        // The open connection learns the new token too (a server can extend the session).
-        if (this.state === 'open') c.send('auth', payload, '', NaN);
-      });
+    // The session accepted the token being provided (synchronously, in provideToken); the socket
+    // it opens next carries it. In runtime 'worker' | 'shared' the event comes later, from the
+    // host, which keeps the token and injects it there (offered is null by then).
+    if (this.offered !== null) {
+      const token = (this.token = this.offered);
+      this.ifClient((c) => installToken(c, token, this.inject, this.state === 'open'));
     }
     this.events.emit('auth', { phase: 'refreshed', expiresAt: Number.isNaN(expiresAt) ? null : expiresAt });
-  }
-
-  private authPayload(): string {
-    return JSON.stringify({ token: this.token });
   }
 
   // ---- the constructor handed to the native transport ----
@@ -201,19 +200,8 @@ export class SecureWebSocketManager extends WebSocketManager {
         reportNoWebSocket(this.handle);
         throw new Error('no WebSocket constructor');
       }
-      const token = this.token ?? '';  // the session opens a socket only with a usable token
-      const list = protocols === undefined ? [] : Array.isArray(protocols) ? protocols : [protocols];
-      switch (this.auth.transport) {
-        case 'protocol':
-          return new Base(url, [...list, this.auth.protocolPrefix + token]);
-        case 'query': {
-          const u = new URL(url);
-          u.searchParams.set(this.auth.queryParam, token);
-          return list.length ? new Base(u.toString(), list) : new Base(u.toString());
-        }
-        default:
-          return list.length ? new Base(url, list) : new Base(url);
-      }
+      // The session opens a socket only with a usable token.
+      return tokenSocket(Base, url, protocols, this.token ?? '', this.inject);
     };
     return function (url: string, protocols?: string | string[]) {
       return Authed(url, protocols);

@@ -364,7 +364,9 @@ export class WebSocketManager extends NativeManager<RawWsClient, ManagerEvents> 
   }
 
   protected override remoteSpec() {
-    return remoteSpec('ws', this.config, this.nativeConfig(), this.socketConstructor());
+    // A user-given constructor cannot cross a port; SecureWebSocketManager's token wrapper is
+    // rebuilt in the host (token-socket.ts).
+    return remoteSpec('ws', this.config, this.nativeConfig(), this.config.WebSocket);
   }
 
   /** The constructor the native transport calls for every socket it opens. */

@@ -8,13 +8,17 @@
 import {
   type RealtimeModule,
   type Sink,
+  type WebSocketConstructor,
+  defaultWebSocket,
   deleteLater,
   errcName,
   loadRuntime,
   nativeObject,
   register,
+  reportNoWebSocket,
   unregister,
 } from '../runtime.js';
+import { type TokenInjection, installToken, tokenSocket } from '../token-socket.js';
 import { type Delivery, type HostMessage, type Kind, type Position, type TabMessage, VERSION, tabLockName } from './protocol.js';
 
 type Post = (msg: HostMessage) => void;
@@ -59,6 +63,15 @@ interface Conn {
   channels: Map<string, ChannelEntry>;
   byChannelId: Map<number, ChannelEntry>;
   acks: Map<string, Attachment>;
+  /** The attachment asked for a URL or a token (the request's seq): asked again of another
+   * attachment when it leaves first. */
+  asked: Map<'url' | 'token', { seq: number; att: Attachment }>;
+  /** SecureWebSocketManager (config `credentials`): how the token goes with each socket, the
+   * token the session accepted last (the socket it opens carries it), the one being provided. */
+  inject: TokenInjection | null;
+  token: string | null;
+  offered: string | null;
+  socket: WebSocketConstructor | undefined;
 }
 
 const CLOSED = 'closed';
@@ -116,7 +129,7 @@ export class RuntimeHost {
         return this.forget(tab);
       case 'info?':
         return tab.post({
-          v: 1, op: 'info', tab: tab.id, tabs: this.tabs.size, connections: this.conns.size,
+          v: VERSION, op: 'info', tab: tab.id, tabs: this.tabs.size, connections: this.conns.size,
           sockets: [...this.conns.values()].filter((c) => c.state !== CLOSED).length,
         });
     }
@@ -148,7 +161,7 @@ export class RuntimeHost {
       const name = errcName(code);
       if (name !== 'unknown') errc.push([code, name]);
     }
-    if (this.tabs.get(id) === tab) post({ v: 1, op: 'ready', tab: id, errc });
+    if (this.tabs.get(id) === tab) post({ v: VERSION, op: 'ready', tab: id, errc });
   }
 
   private forget(tab: Tab): void {
@@ -174,8 +187,21 @@ export class RuntimeHost {
   private create(kind: Kind, key: string, config: Record<string, unknown>): Conn {
     const conn = {
       key, kind, config, state: CLOSED, atts: new Set(), types: new Map(), byTypeId: new Map(),
-      channels: new Map(), byChannelId: new Map(), acks: new Map(),
+      channels: new Map(), byChannelId: new Map(), acks: new Map(), asked: new Map(),
+      inject: null, token: null, offered: null,
     } as unknown as Conn;
+    // The token is injected where the socket is created: here (token-socket.ts, as in the page).
+    if (kind === 'ws' && config.credentials === true) {
+      const inject = (conn.inject = config.tokenInjection as TokenInjection);
+      conn.socket = function (url: string, protocols?: string | string[]) {
+        const Base = defaultWebSocket();
+        if (!Base) {
+          reportNoWebSocket(conn.handle);
+          throw new Error('no WebSocket constructor');
+        }
+        return tokenSocket(Base, url, protocols, conn.token ?? '', inject);
+      } as unknown as WebSocketConstructor;
+    }
     conn.handle = register(this.sink(conn));
     const native = { ...config };
     // A function `url` stays in the tab: the native client asks for each attempt's URL (the
@@ -193,6 +219,8 @@ export class RuntimeHost {
     for (const name of [...att.channels.keys()]) this.leave(att, name);
     for (const [id, owner] of conn.acks) if (owner === att) conn.acks.delete(id);
     if (conn.atts.size > 0) {
+      // A URL or token it was asked for: another live tab answers.
+      for (const [what, q] of conn.asked) if (q.att === att) this.ask(conn, what, q.seq);
       if (att.active && ![...conn.atts].some((a) => a.active)) this.nativeDisconnect(conn);
       else this.updateWildcard(conn);
       return;
@@ -256,7 +284,21 @@ export class RuntimeHost {
         this.dirtyConns.add(conn);
         this.dirty.add(att.tab);
         return this.scheduleFlush();
-      case 'send': case 'setPreamble': case 'provideUrl': case 'urlFailed':
+      case 'provideToken':
+        // The session accepts it (or not) synchronously: the 'refreshed' auth event installs it.
+        conn.asked.delete('token');
+        conn.offered = String(a[1]);
+        try {
+          n.provideToken!(...a);
+        } finally {
+          conn.offered = null;
+        }
+        return;
+      case 'provideUrl': case 'urlFailed': case 'tokenFailed':
+        conn.asked.delete(m === 'tokenFailed' ? 'token' : 'url');
+        n[m]!(...a);
+        return;
+      case 'send': case 'setPreamble':
         n[m]!(...a);
         return;
     }
@@ -392,12 +434,26 @@ export class RuntimeHost {
           this.push(att, 'gap', ch.local, fromEpoch, fromOffset, epoch);
         }
       },
-      // A function `url` is the tab's: the first attachment that wants the connection answers.
-      url: (seq: number) => {
-        const att = [...conn.atts].find((a) => a.active) ?? conn.atts.values().next().value;
-        if (att) this.push(att, 'url', seq);
+      // A function `url` and a token provider are the tab's: a live attachment answers.
+      url: (seq: number) => this.ask(conn, 'url', seq),
+      token: (seq: number) => this.ask(conn, 'token', seq),
+      auth: (phase: string, reason: string, expiresAt: number) => {
+        if (phase === 'refreshed' && conn.offered !== null && conn.inject) {
+          conn.token = conn.offered;
+          installToken(conn.native as never, conn.token, conn.inject, conn.state === 'open');
+        }
+        toActive('auth', phase, reason, expiresAt);
       },
+      webSocket: () => conn.socket,
     };
+  }
+
+  // The first attachment that wants the connection (else any) is asked.
+  private ask(conn: Conn, what: 'url' | 'token', seq: number): void {
+    const att = [...conn.atts].find((a) => a.active) ?? conn.atts.values().next().value;
+    if (!att) return;
+    conn.asked.set(what, { seq, att });
+    this.push(att, what, seq);
   }
 
   private push(att: Attachment, name: string, ...args: unknown[]): void {
@@ -418,8 +474,9 @@ export class RuntimeHost {
     // The synchronous `stats` of each tab's client: the snapshot after this batch.
     for (const conn of this.dirtyConns) {
       const snap = this.stats(conn);
+      const refreshAt = conn.inject ? (conn.native.refreshScheduledAt as () => number)() : NaN;
       for (const att of conn.atts) {
-        att.tab.out.push([att.cid, 'stats', snap]);
+        att.tab.out.push([att.cid, 'stats', snap, refreshAt]);
         this.dirty.add(att.tab);
       }
     }
@@ -428,7 +485,7 @@ export class RuntimeHost {
       const d = tab.out;
       tab.out = [];
       try {
-        tab.post({ v: 1, op: 'batch', tab: tab.id, d });
+        tab.post({ v: VERSION, op: 'batch', tab: tab.id, d });
       } catch (err) {
         console.error('realtime-wasm: a delivery could not be posted', err);
       }

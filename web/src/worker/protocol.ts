@@ -5,6 +5,8 @@
 // (web/src/worker/remote.ts). State names, drop reasons and error codes are C++'s, passed
 // through; the error codes' names come from the host's module in 'ready'.
 
+import type { VERSION } from './remote.js';
+
 export { LEADER_CHANNEL, LEADER_LOCK, VERSION, tabLockName } from './remote.js';
 
 export type Kind = 'ws' | 'sse';
@@ -19,20 +21,20 @@ export interface Position {
 /** Tab → host. `tab` names the sending tab (one id per page load). */
 export type TabMessage =
   /** A tab (re)attaches: the host forgets what it had of this tab, then answers 'ready'. */
-  | { v: 1; op: 'hello'; tab: string }
+  | { v: typeof VERSION; op: 'hello'; tab: string }
   /** Attach client `cid` of the tab to the connection `key` (created from `config` if new). */
-  | { v: 1; op: 'open'; tab: string; cid: number; kind: Kind; key: string; config: Record<string, unknown> }
+  | { v: typeof VERSION; op: 'open'; tab: string; cid: number; kind: Kind; key: string; config: Record<string, unknown> }
   /** A method of the native client (RawWsClient / RawSseClient), see CALLS. */
-  | { v: 1; op: 'call'; tab: string; cid: number; m: CallName; a: unknown[] }
+  | { v: typeof VERSION; op: 'call'; tab: string; cid: number; m: CallName; a: unknown[] }
   /** Client `cid` is gone (dispose). */
-  | { v: 1; op: 'detach'; tab: string; cid: number }
+  | { v: typeof VERSION; op: 'detach'; tab: string; cid: number }
   /** The tab is leaving (pagehide): detach all its clients. */
-  | { v: 1; op: 'bye'; tab: string }
+  | { v: typeof VERSION; op: 'bye'; tab: string }
   /** Diagnostics: the host answers 'info'. */
-  | { v: 1; op: 'info?'; tab: string }
+  | { v: typeof VERSION; op: 'info?'; tab: string }
   /** Leader fallback, to the leader tab's own dedicated worker: serve every tab over the
    * BroadcastChannel LEADER_CHANNEL from now on (and announce 'leader' there). */
-  | { v: 1; op: 'lead'; tab: string };
+  | { v: typeof VERSION; op: 'lead'; tab: string };
 
 /** The client methods that cross the port. The return values are emulated in the tab:
  * subscribeType and joinChannel carry the tab's local id as a last argument, sendWithAck always
@@ -41,6 +43,8 @@ export type CallName =
   | 'connect' | 'disconnect' | 'send' | 'sendWithAck' | 'withdrawAck'
   | 'subscribeType' | 'unsubscribeType' | 'setWildcard' | 'setPreamble'
   | 'joinChannel' | 'leaveChannel' | 'provideUrl' | 'urlFailed'
+  /** Answers to a 'token' delivery: the tab's tokenProvider ran (SecureWebSocketManager). */
+  | 'provideToken' | 'tokenFailed'
   /** Asks for a 'stats' delivery (the tab read its snapshot: the next read is fresh). */
   | 'stats';
 
@@ -55,18 +59,21 @@ export type CallName =
  * - ['pub', localChannelId, type, payloadJson, id, offset, timestamp, epoch]
  * - ['gap', localChannelId, fromEpoch, fromOffset, epoch]
  * - ['url', seq] (a function `url` is called in the tab, answered with provideUrl/urlFailed)
+ * - ['token', seq] (the tokenProvider is called in the tab, answered with provideToken/tokenFailed)
+ * - ['auth', phase, reason, expiresAt] (the credentials step's phases; never the token)
  * - ['sse', localTypeId, type, data, id, isJson]
- * - ['stats', snapshot] (the connection's stats after a batch: the tab's synchronous `stats`)
+ * - ['stats', snapshot, refreshAt] (the connection's stats after a batch: the tab's synchronous
+ *   `stats`; refreshAt: the next token refresh, epoch ms, NaN when none)
  */
 export type Delivery = [number, string, ...unknown[]];
 
 /** Host → tab. */
 export type HostMessage =
   /** Answer to 'hello': the C++ names of the error codes (by number). */
-  | { v: 1; op: 'ready'; tab: string; errc: Array<[number, string]> }
+  | { v: typeof VERSION; op: 'ready'; tab: string; errc: Array<[number, string]> }
   /** Deliveries in order: one message per flush (a frame in a worker). */
-  | { v: 1; op: 'batch'; tab: string; d: Delivery[] }
+  | { v: typeof VERSION; op: 'batch'; tab: string; d: Delivery[] }
   /** Diagnostics: tabs attached and native connections open in this host. */
-  | { v: 1; op: 'info'; tab: string; tabs: number; connections: number; sockets: number }
+  | { v: typeof VERSION; op: 'info'; tab: string; tabs: number; connections: number; sockets: number }
   /** Leader fallback only: a new leader runs the host; every tab re-attaches. */
-  | { v: 1; op: 'leader'; tab: '*' };
+  | { v: typeof VERSION; op: 'leader'; tab: '*' };

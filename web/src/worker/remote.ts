@@ -21,7 +21,7 @@ import type { RuntimeNames, Sink } from '../runtime.js';
 import type { CallName, Delivery, HostMessage, Kind, Position, RuntimeMode, TabMessage } from './protocol.js';
 
 // The protocol's constants (re-exported by protocol.ts: defined here, as this file imports nothing).
-export const VERSION = 1;
+export const VERSION = 2;
 /** The Web Lock each tab holds for its lifetime: the host asks for it, and is granted it when
  * the tab is gone (MessagePorts do not report closure). */
 export const tabLockName = (tab: string): string => `realtime-wasm:tab:${tab}`;
@@ -142,17 +142,18 @@ class Link {
   }
 
   call(cid: number, m: CallName, a: unknown[]): void {
-    this.post({ v: 1, op: 'call', tab: this.tab, cid, m, a });
+    this.post({ v: VERSION, op: 'call', tab: this.tab, cid, m, a });
   }
 
   client(spec: RemoteSpec, sink: Sink): RemoteClient {
     const cid = this.nextCid++;
     // 'worker': one connection per manager, as in the page. 'shared': managers with the same
     // config share one (every option is in the key: other headers or protocols, other
-    // credentials, another connection); a function `url` is this manager's own unless it comes
-    // with a `shareKey`.
+    // credentials, another connection); a function `url` or a token provider (the host asks
+    // this tab to call it) is this manager's own unless it comes with a `shareKey`.
     const config = cloneableConfig(spec.config);
-    const shared = this.mode === 'shared' && (spec.shareKey !== undefined || config.url !== true);
+    const own = config.url === true || config.credentials === true;
+    const shared = this.mode === 'shared' && (spec.shareKey !== undefined || !own);
     const key = shared ? `${spec.kind}:${spec.shareKey ?? ''}:${stableJson(config)}` : `${this.tab}#${cid}`;
     const client = new RemoteClient(this, cid, spec.kind, key, config, sink);
     this.clients.set(cid, client);
@@ -161,7 +162,7 @@ class Link {
   }
 
   remove(cid: number): void {
-    if (this.clients.delete(cid)) this.post({ v: 1, op: 'detach', tab: this.tab, cid });
+    if (this.clients.delete(cid)) this.post({ v: VERSION, op: 'detach', tab: this.tab, cid });
   }
 
   /** The host's counts; null when it does not answer within a second (a leader handover). */
@@ -172,7 +173,7 @@ class Link {
         clearTimeout(timer);
         resolve(i);
       });
-      this.post({ v: 1, op: 'info?', tab: this.tab });
+      this.post({ v: VERSION, op: 'info?', tab: this.tab });
     });
   }
 
@@ -195,7 +196,7 @@ class Link {
     void this.ready.then(() => clearTimeout(timer));
     this.hello();
     if (typeof addEventListener === 'function') {
-      addEventListener('pagehide', () => this.post({ v: 1, op: 'bye', tab: this.tab }));
+      addEventListener('pagehide', () => this.post({ v: VERSION, op: 'bye', tab: this.tab }));
       // Back from the back/forward cache: the host forgot this tab; attach again.
       addEventListener('pageshow', (e) => {
         if (e.persisted) this.hello();
@@ -216,7 +217,7 @@ class Link {
   }
 
   private hello(): void {
-    this.post({ v: 1, op: 'hello', tab: this.tab });
+    this.post({ v: VERSION, op: 'hello', tab: this.tab });
   }
 
   private open(fail: (why: string) => void): Transport {
@@ -255,13 +256,13 @@ class Link {
         worker.terminate();
         resign();
       };
-      worker.postMessage({ v: 1, op: 'lead', tab: this.tab } satisfies TabMessage);
+      worker.postMessage({ v: VERSION, op: 'lead', tab: this.tab } satisfies TabMessage);
     })).catch(() => {});
     return { post: (m) => bc.postMessage(m), close: () => bc.close() };
   }
 
   private receive(msg: HostMessage): void {
-    if (!msg || msg.v !== 1 || (msg.tab !== this.tab && msg.tab !== '*')) return;
+    if (!msg || msg.v !== VERSION || (msg.tab !== this.tab && msg.tab !== '*')) return;
     switch (msg.op) {
       case 'leader':
         return this.hello();
@@ -307,7 +308,7 @@ function link(mode: Exclude<RuntimeMode, 'page'>): Link {
  * after `warn`, when the client must run in the page (a pinned option, no usable worker). */
 export async function openRemote(spec: RemoteSpec, warn: (w: Fallback) => void, given: RemoteEnv): Promise<((sink: Sink) => RemoteClient) | null> {
   env ??= given;
-  const pinnedBy = spec.kind === 'ws' ? 'a WebSocket constructor (config WebSocket, or SecureWebSocketManager)' : 'a fetch or EventSource option';
+  const pinnedBy = spec.kind === 'ws' ? 'a WebSocket constructor (config WebSocket)' : 'a fetch or EventSource option';
   const why = spec.pinned ? `${pinnedBy} cannot move into a worker` :
     (await link(spec.mode).ready) ? null : 'no usable Worker or SharedWorker here';
   if (!why) return (sink) => link(spec.mode).client(spec, sink);
@@ -341,6 +342,7 @@ export class RemoteClient {
   private readonly acks = new Map<string, AckCall>();
   private deleted = false;
   private statsAsked = false;
+  private refreshAt = NaN;
 
   constructor(
     private readonly link: Link,
@@ -354,7 +356,7 @@ export class RemoteClient {
   }
 
   open(): void {
-    this.link.post({ v: 1, op: 'open', tab: this.link.tab, cid: this.cid, kind: this.kind, key: this.key, config: this.config });
+    this.link.post({ v: VERSION, op: 'open', tab: this.link.tab, cid: this.cid, kind: this.kind, key: this.key, config: this.config });
   }
 
   /** Attaches again to a new host, with everything this tab asked for. */
@@ -385,6 +387,7 @@ export class RemoteClient {
         return s.state(d[2] as string, d[3] as string);
       case 'stats':
         this.snapshot = d[2] as Record<string, unknown>;
+        this.refreshAt = d[3] as number;
         this.statsAsked = false;
         return;
       case 'error': return s.error(d[2] as number, d[3] as string, d[4] as number);
@@ -395,6 +398,8 @@ export class RemoteClient {
         return s.ack?.(d[2] as string, d[3] as number, d[4] as string);
       case 'gap': return s.gap?.(d[2] as number, d[3] as string, d[4] as number, d[5] as string);
       case 'url': return s.url?.(d[2] as number);
+      case 'token': return s.token?.(d[2] as number);
+      case 'auth': return s.auth?.(d[2] as string, d[3] as string, d[4] as number);
     }
   }
 
@@ -416,6 +421,16 @@ export class RemoteClient {
   }
   urlFailed(seq: number, message: string): void {
     this.call('urlFailed', seq, message);
+  }
+  provideToken(seq: number, token: string): void {
+    this.call('provideToken', seq, token);
+  }
+  tokenFailed(seq: number, message: string): void {
+    this.call('tokenFailed', seq, message);
+  }
+  /** As of the last batch (the host's session schedules it). */
+  refreshScheduledAt(): number {
+    return this.refreshAt;
   }
   subscribeType(type: string): number {
     let local = this.types.get(type);

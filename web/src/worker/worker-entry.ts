@@ -1,6 +1,6 @@
 // The dedicated worker: one runtime host for the tab that started it (runtime 'worker'), or, in
 // the leader tab of the SharedWorker-less fallback, for every tab over a BroadcastChannel.
-import { type HostMessage, LEADER_CHANNEL, type TabMessage } from './protocol.js';
+import { type HostMessage, LEADER_CHANNEL, type TabMessage, VERSION } from './protocol.js';
 import { RuntimeHost } from './host.js';
 
 interface WorkerScope {
@@ -16,5 +16,5 @@ scope.onmessage = (e) => {
   scope.onmessage = null;
   const bc = new BroadcastChannel(LEADER_CHANNEL);
   bc.onmessage = (m: MessageEvent) => host.receive(m.data as TabMessage, (out) => bc.postMessage(out));
-  bc.postMessage({ v: 1, op: 'leader', tab: '*' } satisfies HostMessage);
+  bc.postMessage({ v: VERSION, op: 'leader', tab: '*' } satisfies HostMessage);
 };
