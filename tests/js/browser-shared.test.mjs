@@ -546,6 +546,25 @@ describe("SecureWebSocketManager in runtime 'shared' | 'worker' in headless Chro
     assert.deepEqual(b.problems, []);
   });
 
+  test('no SharedWorker: the leader tab\'s host asks a tab for the token; after the leader closes, the new leader asks a remaining tab', T, async (t) => {
+    const { server, context } = await tokenSetup(t);
+    await context.addInitScript(() => { delete window.SharedWorker; });
+    const config = { sub: 'team', runtime: 'shared', shareKey: 'team-feed' };
+    const a = await secureTab(context, server.url, config);  // the leader: it took the lock first
+    const b = await secureTab(context, server.url, config);
+    assert.equal(server.open(), 1, 'one socket, in the leader tab\'s host');
+    assert.deepEqual(await inPage(a.page), { calls: 1, warnings: [], loadedHere: false });
+    assert.deepEqual(await whoami(b.page), { sub: 'team', n: 1 });
+    await a.page.close();
+    // The new leader's host has a new session, which holds no token: it asks the remaining tab.
+    await until(() => server.seen.length === 2 && server.open() === 1, 'the new leader to reconnect with a token', 5_000);
+    await b.page.waitForFunction(() => window.rt.calls === 1 && window.rt.m.state === 'open', null, WAIT);
+    assert.equal(server.seen[1].n, 1, "the remaining tab's provider gave the new socket its token");
+    assert.deepEqual(await whoami(b.page), { sub: 'team', n: 1 });
+    assert.deepEqual(await inPage(b.page), { calls: 1, warnings: [], loadedHere: false });
+    assert.deepEqual(b.problems, []);
+  });
+
   test("'shared': the 'message' and 'query' transports carry the token the host's session accepted", T, async (t) => {
     const { server, context } = await tokenSetup(t);
     for (const transport of ['message', 'query']) {
