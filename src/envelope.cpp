@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "decimal.h"
+#include "swar.h"
 
 namespace realtime {
 namespace {
@@ -19,28 +20,19 @@ bool is_digit(char c) { return c >= '0' && c <= '9'; }
 // printable ASCII other than '"' and '\\'.
 constexpr bool is_plain(unsigned char c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
 
-inline std::uint64_t load8(const unsigned char* p) {
-  std::uint64_t x;
-  std::memcpy(&x, p, 8);
-  return x;
-}
-
 // The bytes of x that are not plain, as their high bits (SWAR). Each test may also flag bytes
 // above a flagged one (a borrow runs upward), never below: the lowest flag is exact.
 constexpr std::uint64_t special_bytes(std::uint64_t x) {
-  constexpr std::uint64_t kOnes = 0x0101010101010101ull;
-  constexpr std::uint64_t kHighs = 0x8080808080808080ull;
-  auto zero_bytes = [](std::uint64_t v) { return (v - kOnes) & ~v & kHighs; };
-  std::uint64_t below_space = (x - kOnes * 0x20) & ~x & kHighs;
-  return (x & kHighs) | below_space | zero_bytes(x ^ (kOnes * '"')) |
-         zero_bytes(x ^ (kOnes * '\\'));
+  using namespace swar;
+  return (x & kHighs) | bytes_below_lowest(x, 0x20) | bytes_equal_lowest(x, '"') |
+         bytes_equal_lowest(x, '\\');
 }
 
 // The index of the first byte at or after i that is not plain, or n.
 inline std::size_t find_special(const unsigned char* data, std::size_t i, std::size_t n) {
   if constexpr (std::endian::native == std::endian::little) {
     for (; n - i >= 8; i += 8) {
-      if (std::uint64_t m = special_bytes(load8(data + i)); m != 0) {
+      if (std::uint64_t m = special_bytes(swar::load8(data + i)); m != 0) {
         return i + (static_cast<std::size_t>(std::countr_zero(m)) >> 3);  // lowest address
       }
     }
@@ -375,18 +367,15 @@ Errc json_candidate(std::string_view text, std::uint32_t max_depth) {
     return Errc::kNotJson;
   }
   if (text.size() - i <= max_depth) return Errc::kOk;  // too short to nest that deep
-  // Count '{' and '[' (SWAR: a byte is zero exactly when ((t & 7F) + 7F | t) has no high bit).
+  // Count '{' and '[', eight bytes at a time.
   const auto* data = reinterpret_cast<const unsigned char*>(text.data());
   const std::size_t n = text.size();
   std::size_t opens = 0;
   if constexpr (std::endian::native == std::endian::little) {
-    constexpr std::uint64_t kOnes = 0x0101010101010101ull;
-    constexpr std::uint64_t kLow7 = 0x7F7F7F7F7F7F7F7Full;
-    auto zero_bytes_exact = [](std::uint64_t t) { return ~(((t & kLow7) + kLow7) | t | kLow7); };
     for (; n - i >= 8; i += 8) {
-      const std::uint64_t x = load8(data + i);
+      const std::uint64_t x = swar::load8(data + i);
       opens += static_cast<std::size_t>(
-          std::popcount(zero_bytes_exact(x ^ (kOnes * '{')) | zero_bytes_exact(x ^ (kOnes * '['))));
+          std::popcount(swar::bytes_equal(x, '{') | swar::bytes_equal(x, '[')));
     }
   }
   for (; i < n; ++i) opens += data[i] == '{' || data[i] == '[';

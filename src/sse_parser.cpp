@@ -6,6 +6,8 @@
 #include <limits>
 #include <utility>
 
+#include "swar.h"
+
 namespace realtime {
 namespace {
 
@@ -56,12 +58,7 @@ size_t valid_prefix(const char* p, size_t n) {
   const auto* u = reinterpret_cast<const unsigned char*>(p);
   size_t i = 0;
   while (i < n) {
-    while (n - i >= 8) {  // all-ASCII runs, eight bytes at a time
-      uint64_t word;
-      std::memcpy(&word, u + i, 8);
-      if (word & 0x8080808080808080ull) break;
-      i += 8;
-    }
+    while (n - i >= 8 && (swar::load8(u + i) & swar::kHighs) == 0) i += 8;  // all-ASCII runs
     while (i < n && u[i] < 0x80) ++i;
     if (i == n) break;
     const Utf8Step step = decode_sequence(u + i, n - i);
@@ -96,19 +93,14 @@ void assign_exact(std::string& s, std::string_view v) {
 
 // The index of the first byte at or after i that is '\n', '\r' or not ASCII, or n: one pass
 // finds the line end of an all-ASCII line (the common case) and proves it ASCII, eight bytes at a
-// time (SWAR). A test may also flag bytes above a flagged one (a borrow runs upward), never below:
-// the lowest flag is exact.
+// time (the lowest flag of each test is exact).
 size_t find_eol_or_non_ascii(const char* p, size_t i, size_t n) {
   const auto* u = reinterpret_cast<const unsigned char*>(p);
   if constexpr (std::endian::native == std::endian::little) {
-    constexpr uint64_t kOnes = 0x0101010101010101ull;
-    constexpr uint64_t kHighs = 0x8080808080808080ull;
     for (; n - i >= 8; i += 8) {
-      uint64_t x;
-      std::memcpy(&x, u + i, 8);
-      const uint64_t lf = x ^ (kOnes * '\n');
-      const uint64_t cr = x ^ (kOnes * '\r');
-      const uint64_t m = (x | ((lf - kOnes) & ~lf) | ((cr - kOnes) & ~cr)) & kHighs;
+      const uint64_t x = swar::load8(u + i);
+      const uint64_t m = (x & swar::kHighs) | swar::bytes_equal_lowest(x, '\n') |
+                         swar::bytes_equal_lowest(x, '\r');
       if (m != 0) return i + (static_cast<size_t>(std::countr_zero(m)) >> 3);
     }
   }
