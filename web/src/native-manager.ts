@@ -243,18 +243,21 @@ export abstract class NativeManager<Client extends RawClient, Events extends Bas
   // ---- internals ----
 
   private create(mod: RealtimeModule): Client {
-    this.handle = register(this.makeSink());
+    this.registerSink();
     return this.createClient(mod, this.handle);
   }
 
-  private makeSink(): Sink {
-    return {
+  // The sink of this manager's client, registered under `this.handle`.
+  private registerSink(): Sink {
+    const sink = {
       state: (n: string, o: string) => this.onState(n as ConnectionState, o as ConnectionState),
       error: (code: number, message: string, status?: number) =>
         this.fail(this.makeError(code, message, status)),
       url: (seq: number) => this.resolveUrl(seq),
       ...this.sink(),
     } as Sink;
+    this.handle = register(sink);
+    return sink;
   }
 
   // The client in a worker host (web/src/worker/remote.ts, loaded only here, by URL: see
@@ -267,11 +270,7 @@ export abstract class NativeManager<Client extends RawClient, Events extends Bas
       .then((r) => r.openRemote(spec, (w) => this.events.emit('warning', w as Events['warning']), remoteEnv))
       .then((open) => {
         if (!open) return loadRuntime().then((mod) => () => this.create(mod));
-        return () => {
-          const sink = this.makeSink();
-          this.handle = register(sink);
-          return open(sink) as unknown as Client;
-        };
+        return () => open(this.registerSink()) as unknown as Client;
       });
   }
 

@@ -19,10 +19,22 @@ import {
   unregister,
 } from '../runtime.js';
 import { type TokenInjection, installToken, tokenSocket } from '../token-socket.js';
+import type { NativeClient, NativeSseClient, NativeWsClient } from '../wasm/realtime_wasm.mjs';
 import { type Delivery, type HostMessage, type Kind, type Position, type TabMessage, VERSION, tabLockName } from './protocol.js';
 
 type Post = (msg: HostMessage) => void;
-type Native = Record<string, (...args: unknown[]) => unknown> & { delete(): void };
+// A connection's native client (the one declaration, wasm/realtime_wasm.d.mts): the WebSocket
+// client's methods for kind 'ws', the SSE client's for 'sse'; the other kind's are absent.
+type Native = NativeClient &
+  Partial<Omit<NativeWsClient, keyof NativeClient | 'disconnect'>> &
+  Partial<Omit<NativeSseClient, keyof NativeClient | 'disconnect'>> & {
+    disconnect(code?: number, reason?: string): void;
+  };
+
+/** Calls a method of the native client by the name the tab sent, with the tab's arguments. */
+function forward(native: Native, method: string, args: unknown[]): unknown {
+  return (native as unknown as Record<string, (...a: unknown[]) => unknown>)[method]!(...args);
+}
 
 interface Tab {
   id: string;
@@ -207,7 +219,7 @@ export class RuntimeHost {
     // A function `url` stays in the tab: the native client asks for each attempt's URL (the
     // 'url' delivery) and the tab answers with provideUrl.
     if (config.url === true) native.url = () => '';
-    conn.native = nativeObject(this.mod!, kind === 'ws' ? '_WsClient' : '_SseClient', conn.handle, native) as unknown as Native;
+    conn.native = nativeObject(this.mod!, kind === 'ws' ? '_WsClient' : '_SseClient', conn.handle, native);
     return conn;
   }
 
@@ -234,8 +246,8 @@ export class RuntimeHost {
   }
 
   private nativeDisconnect(conn: Conn): void {
-    if (conn.kind === 'ws') conn.native.disconnect!(1000, 'Normal closure');
-    else conn.native.disconnect!();
+    if (conn.kind === 'ws') conn.native.disconnect(1000, 'Normal closure');
+    else conn.native.disconnect();
   }
 
   private call(att: Attachment, m: string, a: unknown[]): void {
@@ -245,8 +257,8 @@ export class RuntimeHost {
       case 'connect':
         att.active = true;
         // Joining a connection that is already up: this tab sees where it is.
-        if (conn.state !== CLOSED) this.push(att, 'state', conn.state, CLOSED, n.readyState!());
-        if (conn.state === CLOSED || conn.state === 'closing') n.connect!();
+        if (conn.state !== CLOSED) this.push(att, 'state', conn.state, CLOSED, n.readyState());
+        if (conn.state === CLOSED || conn.state === 'closing') n.connect();
         return;
       case 'disconnect':
         // A tab's disconnect() detaches that tab only; the socket closes when no tab wants it.
@@ -255,7 +267,7 @@ export class RuntimeHost {
         if ([...conn.atts].some((x) => x.active)) {
           this.push(att, 'state', CLOSED, conn.state, conn.kind === 'ws' ? 3 : 2);
         } else {
-          n.disconnect!(...a);
+          forward(n, 'disconnect', a);
         }
         return;
       case 'sendWithAck': {
@@ -267,7 +279,7 @@ export class RuntimeHost {
       }
       case 'withdrawAck':
         conn.acks.delete(String(a[0]));
-        n.withdrawAck!(a[0]);
+        n.withdrawAck!(String(a[0]));
         return;
       case 'subscribeType':
         return this.subscribe(att, String(a[0]), Number(a[1]));
@@ -289,17 +301,17 @@ export class RuntimeHost {
         conn.asked.delete('token');
         conn.offered = String(a[1]);
         try {
-          n.provideToken!(...a);
+          forward(n, 'provideToken', a);
         } finally {
           conn.offered = null;
         }
         return;
       case 'provideUrl': case 'urlFailed': case 'tokenFailed':
         conn.asked.delete(m === 'tokenFailed' ? 'token' : 'url');
-        n[m]!(...a);
+        forward(n, m, a);
         return;
       case 'send': case 'setPreamble':
-        n[m]!(...a);
+        forward(n, m, a);
         return;
     }
   }
@@ -309,7 +321,7 @@ export class RuntimeHost {
     att.types.set(type, local);
     let entry = conn.types.get(type);
     if (!entry) {
-      const nativeId = (conn.native.subscribeType as (t: string) => number)(type);
+      const nativeId = conn.native.subscribeType(type);
       entry = { nativeId, subs: new Set() };
       conn.types.set(type, entry);
       conn.byTypeId.set(nativeId, type);
@@ -325,11 +337,11 @@ export class RuntimeHost {
     const entry = lastOut(conn.types, type, att);
     if (!entry) return;
     conn.byTypeId.delete(entry.nativeId);
-    (conn.native.unsubscribeType as (t: string) => void)(type);
+    conn.native.unsubscribeType(type);
   }
 
   private updateWildcard(conn: Conn): void {
-    (conn.native.setWildcard as (on: boolean) => void)([...conn.atts].some((a) => a.wildcard));
+    conn.native.setWildcard([...conn.atts].some((a) => a.wildcard));
   }
 
   // A channel is joined once per connection. Each tab gets a publication at most once, after the
@@ -339,11 +351,11 @@ export class RuntimeHost {
   // the position each saw last, the same way).
   private join(att: Attachment, name: string, since: Position | null, local: number): void {
     const { conn } = att;
-    const n = conn.native as Record<string, (...a: unknown[]) => unknown>;
+    const n = conn.native;
     att.channels.set(name, { local, last: since });
     let entry = conn.channels.get(name);
     if (entry && since) {
-      const at = (n.channelPosition!(name) as Position | null) ?? entry.since;
+      const at = n.channelPosition!(name) ?? entry.since;
       if (at && since.offset >= at.offset) since = null;  // it is not behind: live from here
     }
     if (!entry || since) {
@@ -355,7 +367,7 @@ export class RuntimeHost {
         conn.channels.set(name, entry);
       }
       entry.since = since;
-      conn.byChannelId.set(n.joinChannel!(name, since) as number, entry);
+      conn.byChannelId.set(n.joinChannel!(name, since), entry);
     }
     entry.subs.add(att);
   }
@@ -366,7 +378,7 @@ export class RuntimeHost {
     const entry = lastOut(conn.channels, name, att);
     if (!entry) return;
     forgetChannel(conn, entry);
-    (conn.native.leaveChannel as (n: string) => void)(name);
+    conn.native.leaveChannel!(name);
   }
 
   private sink(conn: Conn): Sink {
@@ -376,7 +388,7 @@ export class RuntimeHost {
     return {
       state: (n: string, o: string) => {
         conn.state = n;
-        toActive('state', n, o, (conn.native.readyState as () => number)());
+        toActive('state', n, o, conn.native.readyState());
       },
       error: (code: number, message: string, status?: number) => toActive('error', code, message, status ?? 0),
       drop: (reason: string, count: number) => toActive('drop', reason, count),
@@ -410,7 +422,7 @@ export class RuntimeHost {
         const entry = conn.byChannelId.get(channelId);
         if (!entry) return;
         if (entry.epoch === null) {
-          const pos = (conn.native.channelPosition as (n: string) => Position | null)(entry.name);
+          const pos = conn.native.channelPosition!(entry.name);
           entry.epoch = pos?.epoch ?? '';
         }
         for (const att of entry.subs) {
@@ -474,7 +486,7 @@ export class RuntimeHost {
     // The synchronous `stats` of each tab's client: the snapshot after this batch.
     for (const conn of this.dirtyConns) {
       const snap = this.stats(conn);
-      const refreshAt = conn.inject ? (conn.native.refreshScheduledAt as () => number)() : NaN;
+      const refreshAt = conn.inject ? conn.native.refreshScheduledAt!() : NaN;
       for (const att of conn.atts) {
         att.tab.out.push([att.cid, 'stats', snap, refreshAt]);
         this.dirty.add(att.tab);
@@ -494,8 +506,8 @@ export class RuntimeHost {
   }
 
   private stats(conn: Conn): Record<string, unknown> {
-    const n = conn.native as Record<string, () => unknown>;
-    if (conn.kind === 'ws') return n.stats!() as Record<string, unknown>;
+    const n = conn.native;
+    if (conn.kind === 'ws') return { ...n.stats!() };
     return { eventsReceived: n.eventsReceived!(), reconnects: n.reconnects!(), lastEventId: n.lastEventId!() };
   }
 }
