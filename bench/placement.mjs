@@ -1,11 +1,13 @@
-// Where RealtimeEventBus and MessageThrottler pay (issue 10 item 3): cost per publish / per call
+// Where RealtimeEventBus, MessageThrottler and MessageBatcher pay (issue 10 item 3): cost per
+// publish / per call
 // of two builds of the package, in one invocation, and the boundary crossings per operation.
 //
 //   node bench/placement.mjs --native=DIR [--ts=DIR] [--ops=200000] [--runs=5]
 //
-// DIR is a built `dist/` (with its `wasm/`). --native: a build whose bus and throttler are the
-// embind objects of emscripten/optimize_bindings.cpp (main before branch `placement`, e.g. a
-// copy of its dist/); --ts: default ../dist. Without --native (or RT_BENCH_NATIVE_DIST) only
+// DIR is a built `dist/` (with its `wasm/`). --native: a build whose components are the embind
+// objects of emscripten/optimize_bindings.cpp (for the bus and the throttler main before branch
+// `placement`; for the batcher main before it became TypeScript, e.g. a copy of its dist/);
+// --ts: default ../dist. Without --native (or RT_BENCH_NATIVE_DIST) only
 // --ts is measured.
 //
 // Every measurement is a fresh node process (no JIT state or wasm instance shared); the arms'
@@ -19,7 +21,10 @@
 //  - publish: eventBus.publish to a channel (history 100) with one subscriber;
 //  - throttle, inside the window: the throttled wrapper called while a trailing run is pending
 //    (delay 60 s: the hot path of a throttled stream, every call but one per window);
-//  - throttle, delay 0: every call runs at once (a new window per call).
+//  - throttle, delay 0: every call runs at once (a new window per call);
+//  - batch, adaptive: MessageBatcher.add, batchSize 100 (a flush every 100 adds);
+//  - batch, frame: add to a createFrameBatcher batcher (the hooks' frameAligned delivery), one
+//    flush at the end.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -44,7 +49,7 @@ async function parent() {
   for (const [, dir] of arms) {
     if (!existsSync(`${dir}/index.js`)) throw new Error(`${dir}/index.js is missing: build it first`);
   }
-  const ops = ['publish', 'throttleDeferred', 'throttleRun'];
+  const ops = ['publish', 'throttleDeferred', 'throttleRun', 'batchAdaptive', 'batchFrame'];
   const times = new Map(arms.map(([name]) => [name, Object.fromEntries(ops.map((o) => [o, []]))]));
   for (let run = 0; run < RUNS; run++) {
     const order = run % 2 ? [...arms].reverse() : arms;
@@ -59,6 +64,8 @@ async function parent() {
     publish: 'eventBus.publish, 1 subscriber',
     throttleDeferred: 'throttled call inside the window',
     throttleRun: 'throttled call, delay 0 (runs)',
+    batchAdaptive: "MessageBatcher.add, 'adaptive'",
+    batchFrame: 'createFrameBatcher add',
   };
   console.log(`placement: ${OPS} ops per measurement, median of ${RUNS} runs, ns/op (crossings/op: JS→wasm + wasm→JS)`);
   console.log(['operation', ...arms.map(([n]) => n)].join(' | '));
@@ -96,8 +103,14 @@ async function child(_, dir, mode) {
   const th0 = new m.MessageThrottler(0);
   const runs = th0.throttle((v) => (sink += v));
   runs(0);
+  let flushed = 0;
+  const adaptive = new m.MessageBatcher({ batchSize: 100, flushInterval: 60_000, priority: 'adaptive' },
+    (batch) => (flushed += batch.length));
+  adaptive.add(0);
+  const frame = m.createFrameBatcher((batch) => (flushed += batch.length));
+  frame.add(0);
   // The embind objects exist now: count their methods too.
-  if (counting) for (const o of [bus, th, th0]) instrumentNative(o, counts);
+  if (counting) for (const o of [bus, th, th0, adaptive, frame]) instrumentNative(o, counts);
 
   const cases = {
     publish: () => {
@@ -108,6 +121,13 @@ async function child(_, dir, mode) {
     },
     throttleRun: () => {
       for (let i = 0; i < n; i++) runs(i);
+    },
+    batchAdaptive: () => {
+      for (let i = 0; i < n; i++) adaptive.add(i);
+    },
+    batchFrame: () => {
+      for (let i = 0; i < n; i++) frame.add(i);
+      frame.flush();
     },
   };
   const result = {};
@@ -126,7 +146,9 @@ async function child(_, dir, mode) {
   th.dispose();
   th0.dispose();
   bus.dispose();
-  if (sink === -1) console.log('');  // keep the callbacks' work observable
+  adaptive.destroy();
+  frame.destroy();
+  if (sink === -1 || flushed === -1) console.log('');  // keep the callbacks' work observable
   console.log(JSON.stringify(result));
 }
 
@@ -154,6 +176,10 @@ function instrumentWasm(counts) {
 function instrumentNative(obj, counts) {
   const raw = obj.native?.current?.();
   if (!raw) return;
+  // Functions on a handle (web/src/runtime.ts nativeObject): the methods are own properties.
+  for (const [key, fn] of Object.entries(raw)) {
+    if (typeof fn === 'function') raw[key] = (...a) => (counts.toWasm++, fn.apply(raw, a));
+  }
   for (let proto = Object.getPrototypeOf(raw); proto && proto !== Object.prototype;
     proto = Object.getPrototypeOf(proto)) {
     for (const key of Object.getOwnPropertyNames(proto)) {

@@ -124,7 +124,7 @@ int TypeRegistry::find(std::string_view type) const {
 
 int live_handles() {
   return live_ws_clients() + live_sse_clients() + g_live_timers + rt_ws_live_sockets() +
-         rt_sse_live_streams() + live_optimize_objects() + live_pools();
+         rt_sse_live_streams() + live_pools();
 }
 
 }  // namespace realtime::web

@@ -131,8 +131,6 @@ void lifecycle_remove(LifecycleListener* listener);
 int live_handles();
 int live_sse_clients();
 int live_ws_clients();
-// Live _MessageBatcher objects (optimize_bindings.cpp).
-int live_optimize_objects();
 // Live _ConnectionPool objects (emscripten/pool_bindings.cpp).
 int live_pools();
 

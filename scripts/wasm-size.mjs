@@ -19,7 +19,6 @@ const RULES = [
   [/__wasm_call_ctors|_GLOBAL__/, 'static constructors (embind registration calls)'],
   [/^std::__2::(basic_string|__basic_string|char_traits|to_string|__itoa|basic_string_view|__to_chars|to_chars)/, 'libc++ string, to_chars'],
   [/^std::__2::|^operator (new|delete)|^__cxa|^abort$|^std::terminate/, 'libc++ containers, runtime'],
-  [/EventBus|MessageBatcher|MessageThrottler|Batcher|Throttler|optimize/, 'event bus + batcher + throttler'],
   [/ConnectionPool|PoolBinding|pool/, 'connection pool'],
   [/SseClient|rt_sse|SseParser|SseSession|sse/, 'SSE (sse_client.cpp, src/sse_*)'],
   [/WsClient|rt_ws|WsSession|Heartbeat|Backoff|OutboundQueue|AuthRetry|TypeRegistry/, 'WebSocket (ws_client.cpp, src/ws_session, backoff, queue, heartbeat)'],

@@ -1,16 +1,12 @@
 // MessageBatcher, MessageThrottler, RealtimeEventBus / eventBus, selectRealtimeTechnology: the
-// seed's "Message Batching and Throttling" and "Real-time Architecture Patterns". The batcher is
-// the embind object of emscripten/optimize_bindings.cpp; the throttler and the bus are plain
-// TypeScript (no native object, nothing to load), and the cases of their former native tests
-// are here too ("was tests/native/…").
+// seed's "Message Batching and Throttling" and "Real-time Architecture Patterns". All three are
+// plain TypeScript (no native object, nothing to load), and the cases of their former native
+// tests are here too ("was tests/native/…").
 //
 // Time-dependent behaviour runs on a fake clock (performance.now and setTimeout, driven by hand)
 // and a fake requestAnimationFrame; nothing here sleeps on a real timer to observe a policy.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { setImmediate as nextTurn } from 'node:timers/promises';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { before, describe, test } from 'node:test';
 
 import { EVENT_BUS_REPLAY_COUNT } from '../../dist/event-bus.js';
@@ -136,11 +132,12 @@ describe('before the runtime has loaded', () => {
     assert.deepEqual(JSON.parse(out), { touched: [], wasm: 0, ok: true, live: 0 });
   });
 
-  test('a batcher used before the load decides once loaded: in order, nothing lost', async () => {
+  test('a batcher decides at once, with no runtime: in order, nothing lost', () => {
+    // (As an embind object it queued arrival times until the module had loaded.)
     const batches = [];
     const b = new MessageBatcher({ batchSize: 10, flushInterval: 60_000, priority: 'size' },
       (m) => batches.push(m));
-    // One whose onFlush adds and destroys it while the first replayed batch is delivered.
+    // One whose onFlush adds and destroys it while its first batch is delivered.
     const self = [];
     let b2;
     b2 = new MessageBatcher({ batchSize: 10, flushInterval: 60_000, priority: 'size' }, (m) => {
@@ -154,13 +151,10 @@ describe('before the runtime has loaded', () => {
       b.add(i);
       b2.add(i);
     }
-    assert.deepEqual(batches, [], 'no decision before the runtime is there');
-    assert.equal(b.pending, 25);
-    await loadRuntime();
-    await nextTurn();
-    assert.deepEqual(self, [range(10), range(10, 10), [...range(5, 20), 'x']]);
     assert.deepEqual(batches, [range(10), range(10, 10)]);
     assert.equal(b.pending, 5);
+    assert.deepEqual(self, [range(10), ['x'], ...range(15, 10).map((i) => [i])]);
+    assert.equal(liveHandles(), 0, 'no native object');
     b.add(25);
     b.destroy();
     assert.deepEqual(batches.flat(), range(26));
@@ -168,7 +162,7 @@ describe('before the runtime has loaded', () => {
 });
 
 describe('before the runtime has loaded (fresh process)', () => {
-  // The runtime is loaded by the test above; these run in a child process of their own.
+  // The runtime is loaded by the tests below; these run in a child process of their own.
   // The throttler and the bus are TypeScript: they decide at once, with no runtime and no native
   // object (when they were embind objects, `before` was 0, `seenBefore` 0 and `live` 2).
   test('throttler and event bus calls made before the load take effect at once', () => {
@@ -210,8 +204,6 @@ describe('before the runtime has loaded (fresh process)', () => {
 // ---------------------------------------------------------------------------------------------
 
 describe('MessageBatcher', () => {
-  before(() => loadRuntime());
-
   test('rejects a bad config with invalid_config', () => {
     const cb = () => {};
     for (const config of [
@@ -422,9 +414,113 @@ describe('MessageBatcher', () => {
   });
 });
 
-describe("MessageBatcher 'frame' mode", () => {
-  before(() => loadRuntime());
+describe('MessageBatcher (was tests/native/message_batcher_test.cpp)', () => {
+  /** A batcher whose flushes are recorded as [time, messages]. */
+  function recorder(clock, config) {
+    const flushes = [];
+    const b = new MessageBatcher(config, (m) => flushes.push([clock.now, m]));
+    return { b, flushes };
+  }
 
+  test("'time': a steady stream is flushed every interval, not starved", (t) => {
+    const clock = fakeClock(t, 0);
+    const { b, flushes } = recorder(clock, { batchSize: 1000, flushInterval: 100, priority: 'time' });
+    for (let i = 0; i < 100; i++) {  // one message every 10 ms for a second
+      clock.advanceTo(i * 10);
+      b.add(i * 10);
+    }
+    clock.advanceTo(2000);
+    assert.deepEqual(flushes.flatMap(([, m]) => m), range(100).map((i) => i * 10));
+    assert.equal(flushes.length, 10);
+    assert.equal(Math.max(...flushes.map(([, m]) => m.length)), 10);
+    assert.ok(flushes.every(([at, m]) => at - m[0] <= 100), 'latency ≤ flushInterval');
+  });
+
+  test("'adaptive': an add flushes when the oldest is older than the interval (late timer)", (t) => {
+    const clock = fakeClock(t, 0);
+    const { b, flushes } = recorder(clock, { batchSize: 100, flushInterval: 100, priority: 'adaptive' });
+    b.add(0);
+    clock.jump(150);  // the timer at 100 never came (a throttled background tab)
+    b.add(1);
+    assert.deepEqual(flushes, [[150, [0, 1]]]);
+    b.destroy();
+  });
+
+  test("'adaptive': an add flushes when the quiet gap passed (late timer)", (t) => {
+    const clock = fakeClock(t, 0);
+    const { b, flushes } = recorder(clock, { batchSize: 100, flushInterval: 100, priority: 'adaptive' });
+    for (let i = 0; i < 10; i++) {
+      clock.jump(i);
+      b.add(i);
+    }
+    assert.deepEqual(flushes, []);
+    clock.jump(50);  // its quiet-gap timer (well before 0 + 100) never came
+    b.add(10);
+    assert.deepEqual(flushes, [[50, range(11)]]);
+    b.destroy();
+  });
+
+  test("'adaptive': at a low rate it behaves like 'size'", (t) => {
+    const clock = fakeClock(t, 0);
+    const { b, flushes } = recorder(clock, { batchSize: 1000, flushInterval: 100, priority: 'adaptive' });
+    for (let i = 0; i < 5; i++) {
+      clock.advanceTo(i * 500);
+      b.add(i);
+      clock.advanceTo(i * 500 + 99);
+      assert.equal(flushes.length, i, 'not before flushInterval');
+      clock.advanceTo(i * 500 + 100);
+      assert.deepEqual(flushes[i], [i * 500 + 100, [i]]);
+    }
+  });
+
+  test("'adaptive': the quiet wait grows back after a burst", (t) => {
+    const clock = fakeClock(t, 0);
+    const { b, flushes } = recorder(clock, { batchSize: 1000, flushInterval: 100, priority: 'adaptive' });
+    for (let i = 0; i < 20; i++) {
+      clock.advance(1);
+      b.add(i);
+    }
+    clock.advance(10);  // 1 ms gaps: quiet after the 10 ms floor
+    assert.equal(flushes.length, 1);
+    for (let i = 0; i < 20; i++) {  // then one message every 300 ms: each waits ~ flushInterval
+      clock.advance(300);
+      b.add(i);
+    }
+    const last = clock.now;
+    clock.advance(99);
+    assert.equal(flushes.length, 20, 'the 20th slow message still waits');
+    clock.advance(1);
+    assert.deepEqual(flushes.at(-1), [last + 100, [19]]);
+  });
+
+  test("'adaptive' delivers bursts sooner than 'size'", (t) => {
+    // Bursts of 5 messages 1 ms apart every 500 ms: 'adaptive' delivers each burst shortly after
+    // it ends, 'size' waits the full interval.
+    const worst = (priority) => {
+      const clock = fakeClock(t, 0);
+      const arrival = [];
+      let latency = 0;
+      const b = new MessageBatcher({ batchSize: 100, flushInterval: 100, priority }, (m) => {
+        for (const i of m) latency = Math.max(latency, clock.now - arrival[i]);
+      });
+      for (let burst = 0; burst < 50; burst++) {
+        for (let i = 0; i < 5; i++) {
+          clock.advanceTo(burst * 500 + i);
+          arrival.push(clock.now);
+          b.add(arrival.length - 1);
+        }
+      }
+      clock.advance(1000);
+      assert.equal(b.pending, 0);
+      t.mock.reset();
+      return latency;
+    };
+    assert.equal(worst('size'), 100);
+    assert.ok(worst('adaptive') < 50);
+  });
+});
+
+describe("MessageBatcher 'frame' mode", () => {
   test('10,000 messages over 20 frames: one flush per frame, every message, in order', (t) => {
     fakeClock(t);
     const frames = fakeFrames(t);
@@ -1382,57 +1478,29 @@ describe('on real timers (the timer path end to end, not a policy check)', () =>
 
 // ---------------------------------------------------------------------------------------------
 
-describe('native object lifetime', () => {
+describe('native objects', () => {
   before(() => loadRuntime());
 
-  // Only the batcher has a native object: the throttler and the bus are TypeScript (when they
-  // were embind objects, each set held three and these counts were 9 and 6).
-  /** Makes one of each and uses it, so that each that has a native object creates it. */
-  function makeSet() {
-    const b = new MessageBatcher({ batchSize: 1, flushInterval: 10, priority: 'size' }, () => {});
-    b.add(1);  // batchSize 1: flushed at once, no timer left
-    const th = new MessageThrottler(0);
-    th.throttle(() => {})();
-    const bus = new RealtimeEventBus();
-    bus.createChannel('c');
-    bus.publish('c', { type: 't', payload: 1, source: 's' });
-    return [b, th, bus];
-  }
-
-  test('each class holds one native object until disposed', () => {
+  // The batcher, the throttler and the bus are TypeScript (as embind objects, a set of the three
+  // held three native objects, and one dropped without dispose() waited for a FinalizationRegistry).
+  test('the batcher, the throttler and the bus hold none', () => {
     const baseline = liveHandles();
-    const sets = [makeSet(), makeSet(), makeSet()];
-    assert.equal(liveHandles(), baseline + 3);
+    const sets = [];
+    for (let i = 0; i < 3; i++) {
+      const b = new MessageBatcher({ batchSize: 2, flushInterval: 10, priority: 'adaptive' }, () => {});
+      b.add(1);  // a timer is armed: the batcher is in use
+      const th = new MessageThrottler(0);
+      th.throttle(() => {})();
+      const bus = new RealtimeEventBus();
+      bus.createChannel('c');
+      bus.publish('c', { type: 't', payload: 1, source: 's' });
+      sets.push([b, th, bus]);
+    }
+    assert.equal(liveHandles(), baseline);
     for (const [b, th, bus] of sets) {
       b.destroy();
       th.dispose();
       bus.dispose();
     }
-    assert.equal(liveHandles(), baseline);
-  });
-
-  test('an object that is never used creates no native object', () => {
-    const baseline = liveHandles();
-    const b = new MessageBatcher({}, () => {});
-    const th = new MessageThrottler(5);
-    const bus = new RealtimeEventBus();
-    assert.equal(liveHandles(), baseline);
-    b.destroy();
-    th.dispose();
-    bus.dispose();
-  });
-
-  test('an object dropped without dispose is freed by the FinalizationRegistry', async () => {
-    v8.setFlagsFromString('--expose-gc');
-    const gc = vm.runInNewContext('gc');
-    const baseline = liveHandles();
-    makeSet();
-    makeSet();
-    assert.equal(liveHandles(), baseline + 2);
-    for (let i = 0; i < 50 && liveHandles() > baseline; i++) {
-      gc();
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    assert.equal(liveHandles(), baseline);
   });
 });

@@ -1,11 +1,25 @@
-// MessageBatcher: the seed's API ("Message Batching and Throttling") over the native policy in
-// src/message_batcher.h (`_MessageBatcher`). The messages stay here, in one array; C++ decides
-// when a batch is due and reports the next deadline, for which this class arms one timer.
+// MessageBatcher: the seed's API ("Message Batching and Throttling"). The messages stay in one
+// array; the policy below decides when a batch is due and arms one timer for the next deadline.
 // Every flush takes everything pending, oldest first: nothing is lost or reordered.
+//
+// TypeScript, like the throttler and the event bus: the batcher holds no I/O, and as an embind
+// object it cost a call into wasm (and a clock read) per message, the module 0.6 kB gzip, and a
+// queue of arrival times replayed once the module had loaded (docs/size.md, "Placement").
+//
+// Priorities:
+//  - 'size': flush as soon as batchSize messages are pending; a partial batch is flushed by the
+//    timer flushInterval after its oldest message arrived.
+//  - 'time' (and 'frame', which also flushes on each animation frame): flush on the timer,
+//    flushInterval after the oldest pending message arrived, whatever the count.
+//  - 'adaptive': flush when batchSize messages are pending, when the oldest one is flushInterval
+//    old, or when the stream goes quiet: no message for
+//    clamp(2 × average inter-arrival gap, flushInterval / 10, flushInterval). The average is an
+//    exponential moving average (weight 1/4) of the gaps between adds, each capped at
+//    flushInterval, kept across flushes. So at a high rate the end of a burst goes out after a
+//    short wait instead of a full flushInterval, and at a low rate it behaves like 'size'. An
+//    add also flushes when the deadline has already passed (a late timer in a throttled tab).
 import { RealtimeError, safeCall } from './errors.js';
-import { NativeOwner, monotonicNow } from './native-owner.js';
-import { nativeObject } from './runtime.js';
-import type { NativeBatcher } from './wasm/realtime_wasm.mjs';
+import { monotonicNow } from './native-owner.js';
 
 /**
  * - `'size'`: flush when `batchSize` messages are pending, or `flushInterval` ms after the oldest.
@@ -26,14 +40,12 @@ export interface BatchingConfig {
   priority?: BatchPriority;
 }
 
-/** The embind `_MessageBatcher` (emscripten/optimize_bindings.cpp). */
-type RawBatcher = NativeBatcher;
-
-// The names are passed to C++ as they are (src/message_batcher.h batch_priority_from_name);
-// known here too so that a bad one throws at construction, before the module may have loaded.
 const PRIORITIES: ReadonlySet<string> = new Set<BatchPriority>(['size', 'time', 'adaptive', 'frame']);
 /** Frame period used where there is no requestAnimationFrame (Node, workers). */
 export const FRAME_FALLBACK_MS = 16;
+const GAP_WEIGHT = 0.25;  // weight of the newest gap in the moving average
+const QUIET_FACTOR = 2;  // quiet = this many average gaps without a message
+const MIN_QUIET_FRACTION = 0.1;  // the quiet wait is never below flushInterval / 10
 
 function requestFrame(cb: () => void): () => void {
   const g = globalThis as {
@@ -68,9 +80,9 @@ function validate(input: BatchingConfig | undefined): Required<BatchingConfig> {
 export class MessageBatcher<T = unknown> {
   readonly config: Readonly<Required<BatchingConfig>>;
   private queue: T[] = [];
-  /** Arrival times of the queued messages, kept only until the native batcher exists. */
-  private times: number[] = [];
-  private readonly native: NativeOwner<RawBatcher>;
+  private oldestAt = 0;  // arrival of the oldest pending message
+  private lastAt = NaN;  // 'adaptive': arrival of the latest message, across flushes
+  private avgGap = NaN;  // 'adaptive': moving average of the inter-arrival gaps
   private timer: ReturnType<typeof setTimeout> | null = null;
   private timerAt = Infinity;
   private cancelFrame: (() => void) | null = null;
@@ -82,32 +94,23 @@ export class MessageBatcher<T = unknown> {
   constructor(config: BatchingConfig, private readonly onFlush: (messages: T[]) => void) {
     if (typeof onFlush !== 'function') throw new TypeError('MessageBatcher: onFlush must be a function');
     this.config = Object.freeze(validate(config));
-    const { batchSize, flushInterval, priority } = this.config;
-    this.native = new NativeOwner<RawBatcher>(
-      this,
-      (mod) =>
-        nativeObject(mod, '_MessageBatcher', batchSize, flushInterval, priority),
-      (n) => this.replay(n),
-    );
   }
 
   /** Queues a message (kept as is). After destroy(), it is handed to onFlush at once. */
   add(message: T): void {
     if (this.destroyed) return this.deliver([[message]]);
-    this.queue.push(message);
-    const now = monotonicNow();
-    const n = this.native.get();  // may create it, replaying earlier adds (and calling onFlush)
-    if (this.destroyed) return;  // onFlush destroyed the batcher: destroy() delivered this one too
-    if (!n) {
-      this.times.push(now);  // decided once the runtime has loaded (see replay)
-    } else if (n.add(now)) {
-      return this.flush();
-    } else if (this.timer === null || this.config.priority === 'adaptive') {
-      this.arm(n);  // only 'adaptive' deadlines move within a batch
+    const { batchSize, priority } = this.config;
+    const queue = this.queue;
+    // The clock is read for the first message of a batch, and for every one by 'adaptive'.
+    if (priority === 'adaptive') {
+      if (this.adaptiveAdd(message)) return this.flush();
+    } else {
+      if (queue.length === 0) this.oldestAt = monotonicNow();
+      queue.push(message);
+      if (priority === 'size' && queue.length >= batchSize) return this.flush();
     }
-    if (this.config.priority === 'frame' && !this.cancelFrame) {
-      this.cancelFrame = requestFrame(this.onFrame);
-    }
+    if (this.timer === null || priority === 'adaptive') this.arm();  // only 'adaptive' deadlines move
+    if (priority === 'frame' && !this.cancelFrame) this.cancelFrame = requestFrame(this.onFrame);
   }
 
   /** Hands every pending message to onFlush now (nothing when none is pending). */
@@ -117,22 +120,14 @@ export class MessageBatcher<T = unknown> {
     if (this.queue.length === 0) return;
     const messages = this.queue;
     this.queue = [];
-    this.times = [];
-    this.native.current()?.flush();
     this.deliver([messages]);
   }
 
-  /** Flushes the rest and frees the native batcher; later add() calls are delivered at once. */
+  /** Flushes the rest; later add() calls are delivered at once. */
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;  // first: an add() from inside onFlush is passed through, not queued
-    this.clearTimer();
-    this.clearFrame();
-    const rest = this.queue;
-    this.queue = [];
-    this.times = [];
-    this.native.dispose();
-    if (rest.length > 0) this.deliver([rest]);
+    this.flush();
   }
 
   /** Messages waiting for the next flush. */
@@ -142,14 +137,33 @@ export class MessageBatcher<T = unknown> {
 
   // ---- internals ----
 
-  /** The native batcher was just created: decide on the messages queued before, in order. */
-  private replay(n: RawBatcher): void {
-    const times = this.times;
-    this.times = [];
-    const batches: T[][] = [];
-    for (const t of times) if (n.add(t)) batches.push(this.queue.splice(0, n.flush()));
-    this.arm(n);
-    this.deliver(batches);  // all queued before onFlush runs: a destroy() inside goes after them
+  /** 'adaptive': queues the message, updates the rate; whether to flush now. */
+  private adaptiveAdd(message: T): boolean {
+    const now = monotonicNow();
+    const before = this.deadline();
+    if (!Number.isNaN(this.lastAt)) {
+      const gap = Math.min(Math.max(now - this.lastAt, 0), this.config.flushInterval);
+      this.avgGap = Number.isNaN(this.avgGap) ? gap : this.avgGap + GAP_WEIGHT * (gap - this.avgGap);
+    }
+    this.lastAt = now;
+    if (this.queue.length === 0) this.oldestAt = now;
+    this.queue.push(message);
+    // Full, or the deadline passed before this message (a late timer) or with it.
+    return this.queue.length >= this.config.batchSize || now >= before || now >= this.deadline();
+  }
+
+  /** 'adaptive': how long without a message counts as quiet (flushInterval until two arrived). */
+  private quietWait(): number {
+    const interval = this.config.flushInterval;
+    if (Number.isNaN(this.avgGap)) return interval;
+    return Math.min(Math.max(QUIET_FACTOR * this.avgGap, interval * MIN_QUIET_FRACTION), interval);
+  }
+
+  /** When the pending batch is due (NaN when nothing is pending). */
+  private deadline(): number {
+    if (this.queue.length === 0) return NaN;
+    const due = this.oldestAt + this.config.flushInterval;
+    return this.config.priority === 'adaptive' ? Math.min(due, this.lastAt + this.quietWait()) : due;
   }
 
   private deliver(batches: T[][]): void {
@@ -164,9 +178,9 @@ export class MessageBatcher<T = unknown> {
     }
   }
 
-  /** One timer, at the native deadline. A later deadline keeps the earlier timer (it re-arms). */
-  private arm(n: RawBatcher): void {
-    const deadline = n.nextDeadline();
+  /** One timer, at the deadline. A later deadline keeps the earlier timer (it re-arms). */
+  private arm(): void {
+    const deadline = this.deadline();
     if (Number.isNaN(deadline)) return this.clearTimer();
     if (this.timer !== null && this.timerAt <= deadline) return;
     this.clearTimer();
@@ -177,10 +191,8 @@ export class MessageBatcher<T = unknown> {
   private readonly onTimer = (): void => {
     this.timer = null;
     this.timerAt = Infinity;
-    const n = this.native.current();
-    if (!n) return;
-    if (n.onTimer(monotonicNow())) this.flush();
-    else this.arm(n);
+    if (monotonicNow() >= this.deadline()) this.flush();  // false for NaN: nothing pending
+    else this.arm();  // early, or the deadline moved
   };
 
   private readonly onFrame = (): void => {

@@ -86,7 +86,6 @@ export abstract class NativeManager<Client extends RawClient, Events extends Bas
   protected readonly events = new Emitter<Events>();
   protected handle = 0;
   private readonly native = new NativeOwner<Client>(
-    this,
     (mod) => this.create(mod),
     (client) => this.bind(client),
     (err) => {

@@ -1,18 +1,16 @@
-// The one lifetime owner of the TS layer: owns one embind object for a public TS class (the
-// managers' native clients, the batcher's): creates it once the runtime has loaded (starting the
-// load on first use, never at import), queues work until then, and frees it on dispose — or, as a
-// safety net, when the public object is garbage-collected (the one FinalizationRegistry). Also the
-// layer's one clock (monotonicNow).
+// The one lifetime owner of the TS layer: owns the native client of a manager (a public TS class):
+// creates it once the runtime has loaded (starting the load on first use, never at import), queues
+// work until then, and frees it on dispose(). Also the layer's one clock (monotonicNow).
+//
+// There is no FinalizationRegistry: a native client's events reach its manager through the
+// runtime's sink table (runtime.ts), so a manager whose client exists is always reachable, the way
+// a browser keeps an open WebSocket with listeners alive; a registry for it could never fire. A
+// manager is freed by dispose() (the hooks and the pool call it).
 import { type RealtimeModule, deleteLater, loadRuntime, runtimeIfLoaded } from './runtime.js';
 
 export interface Deletable {
   delete(): void;
 }
-
-const finalizer =
-  typeof FinalizationRegistry === 'function'
-    ? new FinalizationRegistry<() => void>((release) => release())
-    : null;
 
 export class NativeOwner<N extends Deletable> {
   private obj: N | null = null;
@@ -22,19 +20,17 @@ export class NativeOwner<N extends Deletable> {
   private disposed = false;
 
   /**
-   * @param owner the public object whose collection frees the native one
    * @param make creates the native object (the runtime is loaded)
    * @param onCreate called right after creation, before the queued ops run
-   * @param onLoadError when given, a failed load drops the queued work and calls it (a later use
-   *   retries the load); without it, queued work stays queued and the failure is logged
+   * @param onLoadError a failed load drops the queued work and calls it (a later use retries the
+   *   load)
    * @param loader asked once, at first use: a promise of another way to make the object (a
    *   client in a worker host, web/src/worker/remote.ts), or null for `make` on the module
    */
   constructor(
-    private readonly owner: object,
     private readonly make: (mod: RealtimeModule) => N,
-    private readonly onCreate?: (native: N) => void,
-    private readonly onLoadError?: (err: unknown) => void,
+    private readonly onCreate: (native: N) => void,
+    private readonly onLoadError: (err: unknown) => void,
     private readonly loader?: () => Promise<() => N> | null,
   ) {}
 
@@ -87,7 +83,6 @@ export class NativeOwner<N extends Deletable> {
     this.disposed = true;
     this.ops = [];
     if (this.obj) {
-      finalizer?.unregister(this);
       deleteLater(this.obj);
       this.obj = null;
     }
@@ -104,13 +99,8 @@ export class NativeOwner<N extends Deletable> {
       (err: unknown) => {
         this.loading = false;
         this.source = undefined;  // the next use asks again
-        if (this.onLoadError) {
-          this.ops = [];
-          this.onLoadError(err);
-        } else {
-          // Queued work stays queued; the next use retries the load.
-          console.error('realtime-wasm: could not load the runtime', err);
-        }
+        this.ops = [];
+        this.onLoadError(err);
       },
     );
   }
@@ -118,8 +108,7 @@ export class NativeOwner<N extends Deletable> {
   private create(factory: () => N): void {
     const native = factory();
     this.obj = native;
-    finalizer?.register(this.owner, () => native.delete(), this);
-    this.onCreate?.(native);
+    this.onCreate(native);
     // Work queued before the load, in order; ops queued meanwhile go to the end of the line.
     this.draining = true;
     try {

@@ -64,17 +64,6 @@ export interface NativeSseClient extends NativeClient {
   eventsReceived(): number;
 }
 
-/** `_MessageBatcher` (emscripten/optimize_bindings.cpp over src/message_batcher.h). */
-export interface NativeBatcher extends NativeObject {
-  add(now: number): boolean;
-  onTimer(now: number): boolean;
-  flush(): number;
-  destroy(): number;
-  /** NaN when nothing is pending. */
-  nextDeadline(): number;
-  pending(): number;
-}
-
 /** `_ConnectionPool` (emscripten/pool_bindings.cpp over src/connection_pool.h). */
 export interface NativeConnectionPool extends NativeObject {
   acquire(id: string, nowMs: number): { created: boolean; overCapacity: boolean; closed: string[] };
@@ -112,11 +101,6 @@ export interface NativeJwtClaims {
 export interface NativeObjects {
   _WsClient: { args: [handle: number, config: object]; object: NativeWsClient };
   _SseClient: { args: [handle: number, config: object]; object: NativeSseClient };
-  /** priority: 'size' | 'time' | 'adaptive' | 'frame' (src/message_batcher.h). */
-  _MessageBatcher: {
-    args: [batchSize: number, flushIntervalMs: number, priority: string];
-    object: NativeBatcher;
-  };
   _ConnectionPool: {
     args: [maxConnections: number, idleTimeout: number, healthCheckInterval: number];
     object: NativeConnectionPool;
