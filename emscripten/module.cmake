@@ -7,11 +7,13 @@ target_include_directories(realtime_wasm PRIVATE "${CMAKE_SOURCE_DIR}/emscripten
 set_target_properties(realtime_wasm PROPERTIES SUFFIX ".mjs")
 
 set(RT_LIBRARY_JS "${CMAKE_SOURCE_DIR}/emscripten/library_realtime.js")
-set(RT_LIBRARY_SIZE_JS "${CMAKE_SOURCE_DIR}/emscripten/library_size.js")
+# embind's JS libraries, without `--bind`: `--bind` also links libembind whole-archive, whose
+# only file (bind.cpp) registers every builtin type; emscripten/embind_builtin.cpp defines its two
+# symbols instead, registering only the types the bindings use (docs/size.md).
 set(RT_LINK_BASE
-  --bind
+  "--js-library=${EMSCRIPTEN_ROOT_PATH}/src/embind/embind.js"
+  "--js-library=${EMSCRIPTEN_ROOT_PATH}/src/embind/emval.js"
   "--js-library=${RT_LIBRARY_JS}"
-  "--js-library=${RT_LIBRARY_SIZE_JS}"
   -sMODULARIZE=1
   -sEXPORT_ES6=1
   -sEXPORT_NAME=createRealtimeModule
@@ -20,6 +22,7 @@ set(RT_LINK_BASE
   -sDYNAMIC_EXECUTION=0      # no eval / new Function: loads under a strict CSP
   -sFILESYSTEM=0
   -sINCOMING_MODULE_JS_API=[wasmBinary,instantiateWasm,locateFile,rtHost,print,printErr]
+  "-sEXPORTED_FUNCTIONS=[_malloc,_free]"  # embind marshals strings with them (--bind exported them)
   -sTEXTDECODER=2
   -sTOTAL_STACK=262144
   -fno-exceptions
@@ -57,4 +60,4 @@ if(RT_LINK_LAUNCHER AND NOT CMAKE_BUILD_TYPE STREQUAL "Debug")
   set_target_properties(realtime_wasm PROPERTIES CXX_LINKER_LAUNCHER "${RT_LINK_LAUNCHER}")
 endif()
 set_property(TARGET realtime_wasm APPEND PROPERTY LINK_DEPENDS
-  "${RT_LIBRARY_JS}" "${RT_LIBRARY_SIZE_JS}" "${CMAKE_SOURCE_DIR}/emscripten/closure_externs.js")
+  "${RT_LIBRARY_JS}" "${CMAKE_SOURCE_DIR}/emscripten/closure_externs.js")
