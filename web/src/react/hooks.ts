@@ -7,19 +7,19 @@ import { useInsertionEffect, useMemo, useRef, useSyncExternalStore } from 'react
 import { type ConnectionConfigs, connectionKey } from '../connection-pool.js';
 import type { ChannelMeta, ChannelOptions } from '../channel.js';
 import {
-  ChannelStore,
-  type ChannelSnapshot,
   ConnectionStore,
   type DeliveryOptions,
+  type HookConnectionState,
+} from '../connection-store.js';
+import {
+  ChannelStore,
+  type ChannelSnapshot,
   FeedStore,
   type FeedSnapshot,
-  type HookConnectionState,
-  type OptimizedRealtimeConfig,
   SubscriptionStore,
   type SubscriptionSnapshot,
-  optimizedDelivery,
-  sseData,
-} from '../connection-store.js';
+} from '../derived-stores.js';
+import { type OptimizedRealtimeConfig, optimizedDelivery, sseData } from './recipes.js';
 import type { SSEConfig, SSEEvent, ServerSentEventsManager } from '../sse-manager.js';
 import type { AckOptions, WebSocketConfig, WebSocketManager, WebSocketMessage } from '../websocket-manager.js';
 import { useProvided } from './context.js';

@@ -15,10 +15,6 @@ export type { RealtimeContextValue, RealtimeProviderProps } from './context.js';
 export type { BatchingConfig } from '../message-batcher.js';
 export type { ChannelMeta, ChannelOptions, ChannelPosition } from '../channel.js';
 export type { AckOptions } from '../websocket-manager.js';
-export type {
-  ChannelSnapshot,
-  FeedSnapshot,
-  HookConnectionState,
-  OptimizedRealtimeConfig,
-  SubscriptionSnapshot,
-} from '../connection-store.js';
+export type { HookConnectionState } from '../connection-store.js';
+export type { ChannelSnapshot, FeedSnapshot, SubscriptionSnapshot } from '../derived-stores.js';
+export type { OptimizedRealtimeConfig } from './recipes.js';
