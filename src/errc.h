@@ -44,6 +44,13 @@ enum class Errc : std::uint16_t {
   kInvalidConfig = 61,
 };
 
+// The codes below this one are about one inbound message: the connection itself is fine and keeps
+// serving the next message (scripts/gen-errc.mjs exports them as MESSAGE_ERROR_CODES).
+constexpr std::uint16_t kFirstConnectionErrc = 20;
+constexpr bool is_message_error(Errc e) {
+  return e != Errc::kOk && static_cast<std::uint16_t>(e) < kFirstConnectionErrc;
+}
+
 // Stable machine-readable name ("not_json", "too_large", …) used as the JS error code.
 std::string_view errc_name(Errc e);
 // Human-readable default message.

@@ -20,5 +20,16 @@ TEST(Errc, EveryCodeHasAUniqueNameAndAMessage) {
   EXPECT_EQ(errc_name(Errc::kNotJson), "not_json");
 }
 
+TEST(Errc, MessageErrorsAreTheInboundMessageProblems) {
+  for (Errc e : {Errc::kNotJson, Errc::kNotObject, Errc::kTypeMissing, Errc::kTypeNotString,
+                 Errc::kTooLarge, Errc::kTooDeep, Errc::kInvalidUtf8, Errc::kBinaryFrame}) {
+    EXPECT_TRUE(is_message_error(e)) << errc_name(e);
+  }
+  for (Errc e : {Errc::kOk, Errc::kConnectFailed, Errc::kHeartbeatTimeout, Errc::kStreamTooLarge,
+                 Errc::kAckTimeout, Errc::kMalformedToken, Errc::kInvalidConfig}) {
+    EXPECT_FALSE(is_message_error(e)) << errc_name(e);
+  }
+}
+
 }  // namespace
 }  // namespace realtime

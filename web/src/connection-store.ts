@@ -18,6 +18,7 @@ import {
   connectionKey,
   connectionPool,
 } from './connection-pool.js';
+import { MESSAGE_ERROR_CODES } from './errc-names.js';
 import { RealtimeError, safeCall } from './errors.js';
 import { type BatchingConfig, MessageBatcher, createFrameBatcher } from './message-batcher.js';
 import { loadRuntime, runtimeIfLoaded } from './runtime.js';
@@ -50,11 +51,6 @@ export interface StoreOptions extends DeliveryOptions {
   pool?: RealtimeConnectionPool;
 }
 
-/** Errors about one inbound message: the connection itself is fine. */
-const MESSAGE_ERRORS = new Set([
-  'not_json', 'not_object', 'type_missing', 'type_not_string', 'too_large', 'too_deep',
-  'invalid_utf8', 'binary_frame', 'queue_full',
-]);
 
 /** open → connected; connecting/reconnecting → connecting; closed after an error → error. */
 export function hookConnectionState(state: ConnectionState, failed: boolean): HookConnectionState {
@@ -309,7 +305,7 @@ export class ConnectionStore<K extends ConnectionType = ConnectionType> {
   }
 
   private reportError(error: RealtimeError): void {
-    if (!MESSAGE_ERRORS.has(error.code)) {
+    if (!MESSAGE_ERROR_CODES.has(error.code)) {
       this.failed = true;
       const state = this.lease?.connection.state;
       if (state) {

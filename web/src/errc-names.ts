@@ -34,3 +34,16 @@ export const NATIVE_ERROR_CODES = [
 ] as const;
 
 export type NativeErrorCode = (typeof NATIVE_ERROR_CODES)[number];
+
+/** The codes about one inbound message: the connection is fine and serves the next one
+ * (src/errc.h `is_message_error`). */
+export const MESSAGE_ERROR_CODES: ReadonlySet<string> = new Set<NativeErrorCode>([
+  'not_json',
+  'not_object',
+  'type_missing',
+  'type_not_string',
+  'too_large',
+  'too_deep',
+  'invalid_utf8',
+  'binary_frame',
+]);

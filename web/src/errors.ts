@@ -10,7 +10,6 @@ export type HostErrorCode =
   | 'load_failed'  // the WebAssembly module could not be loaded
   | 'not_loaded'
   | 'not_initialized'
-  | 'queue_full'
   | 'encrypt_failed'
   | 'encode_failed'  // a codec's encode() threw
   | 'decode_failed'  // a codec's decode() threw
