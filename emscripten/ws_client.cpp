@@ -178,7 +178,7 @@ class WsClient final : public WsHost, private LifecycleListener {
                               : std::string_view();
     rt_emit_publication(handle_, static_cast<int>(channel_id), env.type.data(), env.type.size(),
                         payload.data(), payload.size(), id.data(), id.size(),
-                        env.offset.value_or(0), env.timestamp.value_or(0));
+                        env.offset.value_or(0), env.timestamp().value_or(0));
   }
   void on_gap(std::uint32_t channel_id, const ChannelTable::Gap& gap) override {
     rt_emit_gap(handle_, static_cast<int>(channel_id), gap.from.epoch.data(), gap.from.epoch.size(),

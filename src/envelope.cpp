@@ -469,10 +469,7 @@ DecodeResult decode_envelope(std::string_view text, const DecodeLimits& limits, 
             if (same_bytes<2>(key.data(), "id")) out.id = value;
             break;
           case 9:
-            if (same_bytes<9>(key.data(), "timestamp")) {
-              out.timestamp = parse_number(value);
-              if (out.timestamp && !std::isfinite(*out.timestamp)) out.timestamp.reset();  // 1e400
-            }
+            if (same_bytes<9>(key.data(), "timestamp")) out.timestamp_text = value;
             break;
           default: break;
         }
@@ -487,6 +484,12 @@ DecodeResult decode_envelope(std::string_view text, const DecodeLimits& limits, 
     out.type = raw_type.substr(1, raw_type.size() - 2);
   }
   return {};
+}
+
+std::optional<double> Envelope::timestamp() const {
+  std::optional<double> t = parse_number(timestamp_text);
+  if (t && !std::isfinite(*t)) return std::nullopt;  // 1e400
+  return t;
 }
 
 JsonFields json_object_fields(std::string_view text, std::uint32_t max_depth) {

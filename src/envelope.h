@@ -28,10 +28,14 @@ struct Envelope {
   std::string_view type;     // unescaped when the raw string held no escapes, else see type_storage
   std::string_view payload;  // raw JSON text of the payload value; empty when absent
   std::string_view id;       // raw JSON text of "id" (may be any JSON value); empty when absent
-  std::optional<double> timestamp;
-  std::string_view channel;      // raw JSON text of "channel" (realtime.v1 publications)
-  std::optional<double> offset;  // "offset" (realtime.v1 publications)
-  std::string type_storage;      // holds the unescaped type when the wire form had escapes
+  std::string_view timestamp_text;  // raw JSON text of "timestamp"; empty when absent
+  std::string_view channel;         // raw JSON text of "channel" (realtime.v1 publications)
+  std::optional<double> offset;     // "offset" (realtime.v1 publications)
+  std::string type_storage;         // holds the unescaped type when the wire form had escapes
+
+  // "timestamp" as a number: nullopt when absent, not a number, or not finite (1e400). Parsed on
+  // demand (only channel publications pass it on): a frame's decode does not pay for it.
+  std::optional<double> timestamp() const;
 };
 
 struct DecodeResult {

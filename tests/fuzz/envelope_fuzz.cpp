@@ -98,12 +98,13 @@ Json parse(std::string_view text) {
 }
 
 bool same_fields(const Envelope& a, const Envelope& b) {
-  return a.type == b.type && a.payload == b.payload && a.id == b.id && a.timestamp == b.timestamp;
+  return a.type == b.type && a.payload == b.payload && a.id == b.id &&
+         a.timestamp() == b.timestamp();
 }
 
 void check_round_trip(std::string_view text, const Envelope& env) {
   const realtime::OutgoingEnvelope out{
-      .type = env.type, .payload_json = env.payload, .id = "fuzz-id", .timestamp = env.timestamp};
+      .type = env.type, .payload_json = env.payload, .id = "fuzz-id", .timestamp = env.timestamp()};
   const std::string wire = realtime::encode_envelope(out, 0.0, [] { return 0x12345678u; });
   Envelope back;
   const DecodeResult r = realtime::decode_envelope(wire, kDefaultLimits, back);
@@ -111,7 +112,7 @@ void check_round_trip(std::string_view text, const Envelope& env) {
   FUZZ_CHECK(back.type == env.type);
   FUZZ_CHECK(back.payload == (env.payload.empty() ? std::string_view("null") : env.payload));
   FUZZ_CHECK(back.id == "\"fuzz-id\"");
-  if (env.timestamp) FUZZ_CHECK(back.timestamp == env.timestamp);
+  if (env.timestamp()) FUZZ_CHECK(back.timestamp() == env.timestamp());
 }
 
 }  // namespace
@@ -160,8 +161,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (id) FUZZ_CHECK(*id == parse(env.id));
       const Json* timestamp = find_member(doc, "timestamp");
       const bool numeric_timestamp = timestamp != nullptr && timestamp->is_number();
-      FUZZ_CHECK(numeric_timestamp == env.timestamp.has_value());
-      if (numeric_timestamp) FUZZ_CHECK(timestamp->get<double>() == *env.timestamp);
+      FUZZ_CHECK(numeric_timestamp == env.timestamp().has_value());
+      if (numeric_timestamp) FUZZ_CHECK(timestamp->get<double>() == *env.timestamp());
     }
     if (!env.payload.empty()) {
       FUZZ_CHECK(realtime::validate_json(env.payload, kFuzzLimits.max_depth).error == Errc::kOk);
