@@ -7,7 +7,6 @@
 #include <cstring>
 #include <vector>
 
-#include "decimal.h"
 #include "swar.h"
 
 namespace realtime {
@@ -293,58 +292,6 @@ class Scanner {
   std::uint32_t max_depth_;
 };
 
-// `raw` is a number token the scanner already validated (or any other JSON value: nullopt).
-// Fast path (Clinger): a decimal mantissa below 2^53 scaled by 10^k, |k| <= 22, is one IEEE
-// multiply or divide of two exact doubles, hence correctly rounded, as strtod would give. Epoch
-// timestamps always take it. Anything else takes decimal_to_double (decimal.h: exact, slower,
-// and small, where musl's strtod computed in software 128-bit long double).
-std::optional<double> parse_number(std::string_view raw) {
-  if (raw.empty() || !(raw[0] == '-' || is_digit(raw[0]))) return std::nullopt;
-  static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                      1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                      1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-  constexpr std::uint64_t kMaxExact = std::uint64_t{1} << 53;
-  std::size_t i = 0;
-  bool negative = raw[0] == '-';
-  if (negative) ++i;
-  std::uint64_t mantissa = 0;
-  int digits = 0;  // significant digits accumulated (leading zeros excluded)
-  int exp10 = 0;
-  bool fast = true;
-  for (; i < raw.size() && is_digit(raw[i]); ++i) {
-    if (mantissa == 0 && raw[i] == '0') continue;
-    if (++digits > 19) fast = false;
-    mantissa = mantissa * 10 + static_cast<unsigned>(raw[i] - '0');
-  }
-  if (i < raw.size() && raw[i] == '.') {
-    for (++i; i < raw.size() && is_digit(raw[i]); ++i) {
-      if (mantissa == 0 && raw[i] == '0') {
-        --exp10;
-        continue;
-      }
-      if (++digits > 19) fast = false;
-      mantissa = mantissa * 10 + static_cast<unsigned>(raw[i] - '0');
-      --exp10;
-    }
-  }
-  if (i < raw.size() && (raw[i] == 'e' || raw[i] == 'E')) {
-    ++i;
-    bool exp_negative = i < raw.size() && raw[i] == '-';
-    if (i < raw.size() && (raw[i] == '-' || raw[i] == '+')) ++i;
-    int e = 0;
-    for (; i < raw.size() && is_digit(raw[i]); ++i) {
-      if (e < 100000) e = e * 10 + (raw[i] - '0');
-    }
-    exp10 += exp_negative ? -e : e;
-  }
-  if (fast && i == raw.size() && mantissa <= kMaxExact && exp10 >= -22 && exp10 <= 22) {
-    double v = static_cast<double>(mantissa);
-    v = exp10 < 0 ? v / kPow10[-exp10] : v * kPow10[exp10];
-    return negative ? -v : v;
-  }
-  return decimal_to_double(raw);
-}
-
 }  // namespace
 
 DecodeResult validate_json(std::string_view text, std::uint32_t max_depth) {
@@ -463,7 +410,7 @@ DecodeResult decode_envelope(std::string_view text, const DecodeLimits& limits, 
             }
             break;
           case 6:
-            if (same_bytes<6>(key.data(), "offset")) out.offset = parse_number(value);
+            if (same_bytes<6>(key.data(), "offset")) out.offset = parse_json_number(value);
             break;
           case 2:
             if (same_bytes<2>(key.data(), "id")) out.id = value;
@@ -486,12 +433,6 @@ DecodeResult decode_envelope(std::string_view text, const DecodeLimits& limits, 
   return {};
 }
 
-std::optional<double> Envelope::timestamp() const {
-  std::optional<double> t = parse_number(timestamp_text);
-  if (t && !std::isfinite(*t)) return std::nullopt;  // 1e400
-  return t;
-}
-
 JsonFields json_object_fields(std::string_view text, std::uint32_t max_depth) {
   JsonFields out;
   out.result =
@@ -499,11 +440,6 @@ JsonFields json_object_fields(std::string_view text, std::uint32_t max_depth) {
         out.fields.emplace_back(std::string(key), value);
       });
   return out;
-}
-
-std::optional<double> JsonFields::number(std::string_view key) const {
-  std::string_view raw = get(key);
-  return raw.empty() ? std::nullopt : parse_number(raw);
 }
 
 std::string JsonFields::string(std::string_view key) const {

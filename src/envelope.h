@@ -84,6 +84,10 @@ struct JsonFields {
 };
 JsonFields json_object_fields(std::string_view text, std::uint32_t max_depth = 64);
 
+// The value of a JSON number token, correctly rounded (as strtod); nullopt for any other JSON
+// value. Compiled for size (envelope_json.cpp): no frame's decode calls it but a publication's.
+std::optional<double> parse_json_number(std::string_view raw);
+
 // Appends `s` as a JSON string literal (quotes, escapes; invalid UTF-8 becomes U+FFFD).
 void append_json_string(std::string& out, std::string_view s);
 

@@ -1,6 +1,7 @@
-// The envelope codec's cold half: encoding, UUIDs and unescaping. Kept apart from envelope.cpp,
-// whose decoder runs for every frame and is compiled for speed, while this file is compiled for
-// size (see CMakeLists.txt).
+// The envelope codec's cold half: encoding, UUIDs, unescaping and number parsing (numbers are
+// parsed on demand: a publication's offset and timestamp, JWT claims). Kept apart from
+// envelope.cpp, whose decoder runs for every frame and is compiled for speed, while this file is
+// compiled for size (see CMakeLists.txt).
 //
 // Strings are escaped and unescaped here by hand, byte for byte as nlohmann/json's dump() and
 // parse() did (the tests compare with nlohmann): going through a json DOM linked nlohmann's
@@ -11,6 +12,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "decimal.h"
 #include "envelope.h"
 
 namespace realtime {
@@ -207,6 +209,73 @@ std::string encode_envelope(const OutgoingEnvelope& message, double now_ms,
   if (message.ack) out += ",\"ack\":true";
   out += '}';
   return out;
+}
+
+namespace {
+bool is_ascii_digit(char c) { return c >= '0' && c <= '9'; }
+}  // namespace
+
+// `raw` is a number token the scanner already validated (or any other JSON value: nullopt).
+// Fast path (Clinger): a decimal mantissa below 2^53 scaled by 10^k, |k| <= 22, is one IEEE
+// multiply or divide of two exact doubles, hence correctly rounded, as strtod would give. Epoch
+// timestamps always take it. Anything else takes decimal_to_double (decimal.h: exact, slower,
+// and small, where musl's strtod computed in software 128-bit long double).
+std::optional<double> parse_json_number(std::string_view raw) {
+  if (raw.empty() || !(raw[0] == '-' || is_ascii_digit(raw[0]))) return std::nullopt;
+  static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                      1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                      1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+  constexpr std::uint64_t kMaxExact = std::uint64_t{1} << 53;
+  std::size_t i = 0;
+  bool negative = raw[0] == '-';
+  if (negative) ++i;
+  std::uint64_t mantissa = 0;
+  int digits = 0;  // significant digits accumulated (leading zeros excluded)
+  int exp10 = 0;
+  bool fast = true;
+  for (; i < raw.size() && is_ascii_digit(raw[i]); ++i) {
+    if (mantissa == 0 && raw[i] == '0') continue;
+    if (++digits > 19) fast = false;
+    mantissa = mantissa * 10 + static_cast<unsigned>(raw[i] - '0');
+  }
+  if (i < raw.size() && raw[i] == '.') {
+    for (++i; i < raw.size() && is_ascii_digit(raw[i]); ++i) {
+      if (mantissa == 0 && raw[i] == '0') {
+        --exp10;
+        continue;
+      }
+      if (++digits > 19) fast = false;
+      mantissa = mantissa * 10 + static_cast<unsigned>(raw[i] - '0');
+      --exp10;
+    }
+  }
+  if (i < raw.size() && (raw[i] == 'e' || raw[i] == 'E')) {
+    ++i;
+    bool exp_negative = i < raw.size() && raw[i] == '-';
+    if (i < raw.size() && (raw[i] == '-' || raw[i] == '+')) ++i;
+    int e = 0;
+    for (; i < raw.size() && is_ascii_digit(raw[i]); ++i) {
+      if (e < 100000) e = e * 10 + (raw[i] - '0');
+    }
+    exp10 += exp_negative ? -e : e;
+  }
+  if (fast && i == raw.size() && mantissa <= kMaxExact && exp10 >= -22 && exp10 <= 22) {
+    double v = static_cast<double>(mantissa);
+    v = exp10 < 0 ? v / kPow10[-exp10] : v * kPow10[exp10];
+    return negative ? -v : v;
+  }
+  return decimal_to_double(raw);
+}
+
+std::optional<double> Envelope::timestamp() const {
+  std::optional<double> t = parse_json_number(timestamp_text);
+  if (t && !std::isfinite(*t)) return std::nullopt;  // 1e400
+  return t;
+}
+
+std::optional<double> JsonFields::number(std::string_view key) const {
+  std::string_view raw = get(key);
+  return raw.empty() ? std::nullopt : parse_json_number(raw);
 }
 
 }  // namespace realtime
