@@ -2,7 +2,7 @@
 // Chromium (Debian's chromium + playwright-core). Screenshots go to artifacts/.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -19,8 +19,26 @@ let browser;
 let server;
 let port;
 
+/** The newest modification time of the files under `dir` (0 when it is missing). */
+function newest(dir) {
+  if (!existsSync(dir)) return 0;
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile()) t = Math.max(t, statSync(join(e.parentPath ?? e.path, e.name)).mtimeMs);
+  }
+  return t;
+}
+
+/** Whether build/demo is missing or older than the demo's sources or the package it bundles. */
+function demoIsStale() {
+  const built = join(appDir, 'index.html');
+  if (!existsSync(built)) return true;
+  const at = statSync(built).mtimeMs;
+  return [join(root, 'web/demo'), join(root, 'dist')].some((dir) => newest(dir) > at);
+}
+
 before(async () => {
-  if (!existsSync(join(appDir, 'index.html')) || process.env.RT_REBUILD_DEMO === '1') {
+  if (demoIsStale() || process.env.RT_REBUILD_DEMO === '1') {
     execFileSync('npx', ['vite', 'build', '--config', 'web/demo/vite.config.ts', '--logLevel', 'warn'], { cwd: root, stdio: 'inherit' });
   }
   mkdirSync(artifacts, { recursive: true });
