@@ -24,7 +24,7 @@ import { monotonicNow } from './native-owner.js';
 /**
  * - `'size'`: flush when `batchSize` messages are pending, or `flushInterval` ms after the oldest.
  * - `'time'`: flush `flushInterval` ms after the oldest pending message.
- * - `'adaptive'`: as `'size'`, and also as soon as the stream goes quiet (see message_batcher.h).
+ * - `'adaptive'`: as `'size'`, and also as soon as the stream goes quiet (see the top of the file).
  * - `'frame'`: flush at most once per animation frame (requestAnimationFrame, else a 16 ms timer)
  *   with everything pending; `batchSize` is ignored and `flushInterval` (default 1000) is only
  *   the longest a message waits when no frame comes (a hidden tab pauses requestAnimationFrame).
