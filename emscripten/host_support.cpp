@@ -89,10 +89,27 @@ void lifecycle_remove(LifecycleListener* listener) {
 
 void Timer::arm(double delay_ms, void (*callback)(void*), void* user_data, bool unref) {
   cancel();
-  id_ = unref ? rt_set_timeout_unref(callback, delay_ms, user_data)
-              : emscripten_set_timeout(callback, delay_ms, user_data);
+  callback_ = callback;
+  user_data_ = user_data;
+  unref_ = unref;
+  remaining_ms_ = delay_ms > 0 ? delay_ms : 0;  // NaN too: at once
+  step();
   armed_ = true;
   ++g_live_timers;
+}
+
+void Timer::step() {
+  constexpr double kMaxDelayMs = 2147483647;  // what setTimeout takes
+  const double delay = remaining_ms_ < kMaxDelayMs ? remaining_ms_ : kMaxDelayMs;
+  remaining_ms_ -= delay;
+  id_ = unref_ ? rt_set_timeout_unref(&Timer::on_step, delay, this)
+               : emscripten_set_timeout(&Timer::on_step, delay, this);
+}
+
+void Timer::on_step(void* self) {
+  auto* timer = static_cast<Timer*>(self);
+  if (timer->remaining_ms_ > 0) return timer->step();
+  timer->callback_(timer->user_data_);
 }
 
 void Timer::cancel() {

@@ -64,7 +64,10 @@ void rt_emit_http_error(int handle, int code, const char* message, std::size_t l
 
 namespace realtime::web {
 
-// One emscripten timeout (emscripten_set_timeout), counted among the live handles.
+// One emscripten timeout (emscripten_set_timeout), counted among the live handles. A JS timer
+// takes at most 2^31 - 1 ms (about 24.8 days) and fires at once for a longer delay, so a longer
+// one is armed in steps of at most that, and only the last step calls back: a reconnect delay or
+// a connectTimeout of months waits that long instead of spinning a timer every millisecond.
 class Timer {
  public:
   Timer() = default;
@@ -77,8 +80,15 @@ class Timer {
   void fired();
 
  private:
+  static void on_step(void* self);
+  void step();
+
   long id_ = 0;
   bool armed_ = false;
+  bool unref_ = false;
+  double remaining_ms_ = 0;  // still to wait after the step armed now
+  void (*callback_)(void*) = nullptr;
+  void* user_data_ = nullptr;
 };
 
 // Message or event types that JS subscribed to, each with the small id JS dispatches on. A plain

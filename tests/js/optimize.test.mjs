@@ -11,6 +11,7 @@ import { before, describe, test } from 'node:test';
 
 import { EVENT_BUS_REPLAY_COUNT } from '../../dist/event-bus.js';
 import { FRAME_FALLBACK_MS } from '../../dist/message-batcher.js';
+import { MAX_TIMER_DELAY } from '../../dist/native-owner.js';
 import {
   MessageBatcher,
   MessageThrottler,
@@ -334,6 +335,35 @@ describe('MessageBatcher', () => {
       }
     });
   }
+
+  test('a flushInterval longer than a JS timer takes (2^31 - 1 ms) arms an early timer, then the rest', (t) => {
+    // setTimeout fires at once for a longer delay; the batcher re-arms on an early timer.
+    const clock = fakeClock(t, 0);
+    const delays = [];
+    const mocked = globalThis.setTimeout;
+    globalThis.setTimeout = (fn, ms) => (delays.push(ms), mocked(fn, ms));
+    t.after(() => (globalThis.setTimeout = mocked));
+    const out = [];
+    const b = new MessageBatcher({ batchSize: 10, flushInterval: 3e9, priority: 'time' }, (m) => out.push(m));
+    b.add(1);
+    assert.deepEqual(delays, [MAX_TIMER_DELAY]);
+    clock.jump(MAX_TIMER_DELAY);
+    t.mock.timers.tick(MAX_TIMER_DELAY);
+    assert.deepEqual(out, [], 'not due yet');
+    assert.deepEqual(delays, [MAX_TIMER_DELAY, 3e9 - MAX_TIMER_DELAY]);
+    clock.jump(3e9);
+    t.mock.timers.tick(3e9 - MAX_TIMER_DELAY);
+    assert.deepEqual(out, [[1]]);
+    // The throttler too.
+    const runs = [];
+    const th = new MessageThrottler(3e9);
+    const f = th.throttle((v) => runs.push(v));
+    f(1);
+    f(2);
+    assert.deepEqual(runs, [1]);
+    assert.equal(delays.at(-1), MAX_TIMER_DELAY);
+    th.dispose();
+  });
 
   test('destroy() flushes the rest; later adds are delivered at once; idempotent', () => {
     const out = [];

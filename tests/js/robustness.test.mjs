@@ -88,6 +88,31 @@ describe('WebSocketManager against hostile servers', () => {
     assert.equal(hole.accepted, 3);
   });
 
+  test('a delay longer than a JS timer takes (2^31 - 1 ms) waits: no timer that fires at once, again and again', async (t) => {
+    // setTimeout fires at once for a longer delay (Node after 1 ms, browsers at 0): each native
+    // timer is armed in steps of at most 2^31 - 1 ms (emscripten/host_support.cpp Timer).
+    const port = await deadPort();
+    const delays = [];
+    const original = globalThis.setTimeout;
+    globalThis.setTimeout = (fn, ms, ...a) => (delays.push(ms), original(fn, ms, ...a));
+    t.after(() => (globalThis.setTimeout = original));
+    const m = new WebSocketManager({
+      url: `ws://127.0.0.1:${port}/`, reconnectInterval: 3e9, maxReconnectInterval: 1e12, reconnectJitter: 0,
+      connectTimeout: 1e12,
+    });
+    t.after(() => m.dispose());
+    m.on('error', () => {});
+    const reconnecting = nextEvent(m, 'state', (e) => e.newState === 'reconnecting');
+    m.connect().catch(() => {});
+    await reconnecting;
+    await new Promise((resolve) => setImmediate(resolve));
+    globalThis.setTimeout = original;
+    assert.ok(delays.every((ms) => ms <= 0x7fffffff), `delays ${delays.join(', ')}`);
+    assert.ok(delays.includes(0x7fffffff), `the reconnect's first step: ${delays.join(', ')}`);
+    assert.equal(m.state, 'reconnecting');
+    assert.equal(m.stats.reconnects, 0, 'no attempt made');
+  });
+
   test('reconnectAttempts: Infinity keeps trying (it used to close at once)', async (t) => {
     let refused = 0;
     const server = await startWsServer((socket) => {

@@ -10,7 +10,7 @@
 // at most once, so a double release cannot steal another user's reference.
 import { Emitter } from './emitter.js';
 import { RealtimeError } from './errors.js';
-import { monotonicNow as now } from './native-owner.js';
+import { delayUntil, monotonicNow as now } from './native-owner.js';
 import { type RealtimeModule, loadRuntime, nativeObject, runtimeIfLoaded } from './runtime.js';
 import type { NativeConnectionPool } from './wasm/realtime_wasm.mjs';
 import type { ConnectionState, StateEvent, UrlSource } from './native-manager.js';
@@ -305,7 +305,7 @@ export class RealtimeConnectionPool {
     this.timer = null;
     this.timerDeadline = deadline;
     if (Number.isNaN(deadline)) return;
-    const timer = setTimeout(() => this.onTimer(), Math.max(0, deadline - now()));
+    const timer = setTimeout(() => this.onTimer(), delayUntil(deadline));
     (timer as { unref?: () => void }).unref?.();  // never keeps a Node process alive
     this.timer = timer;
   }

@@ -19,7 +19,7 @@
 //    short wait instead of a full flushInterval, and at a low rate it behaves like 'size'. An
 //    add also flushes when the deadline has already passed (a late timer in a throttled tab).
 import { RealtimeError, safeCall } from './errors.js';
-import { monotonicNow } from './native-owner.js';
+import { delayUntil, monotonicNow } from './native-owner.js';
 
 /**
  * - `'size'`: flush when `batchSize` messages are pending, or `flushInterval` ms after the oldest.
@@ -185,7 +185,7 @@ export class MessageBatcher<T = unknown> {
     if (this.timer !== null && this.timerAt <= deadline) return;
     this.clearTimer();
     this.timerAt = deadline;
-    this.timer = setTimeout(this.onTimer, Math.max(0, deadline - monotonicNow()));
+    this.timer = setTimeout(this.onTimer, delayUntil(deadline));
   }
 
   private readonly onTimer = (): void => {

@@ -10,7 +10,7 @@
 // after the window ended while a trailing call is still pending (a late timer) runs now with its
 // own, newest, arguments and drops the pending one.
 import { RealtimeError, safeCall } from './errors.js';
-import { monotonicNow } from './native-owner.js';
+import { delayUntil, monotonicNow } from './native-owner.js';
 
 type Call = { fn: (...args: unknown[]) => void; args: unknown[] };
 
@@ -85,7 +85,7 @@ export class MessageThrottler {
   // ---- internals ----
 
   private arm(deadline: number): void {
-    this.timer = setTimeout(this.onTimer, Math.max(0, deadline - monotonicNow()));
+    this.timer = setTimeout(this.onTimer, delayUntil(deadline));
   }
 
   private readonly onTimer = (): void => {

@@ -131,3 +131,15 @@ export const monotonicNow: () => number =
   typeof performance === 'object' && typeof performance.now === 'function'
     ? () => performance.now()
     : () => Date.now();
+
+/** The longest delay a JS timer takes: 2^31 - 1 ms (about 24.8 days); a longer one fires at once. */
+export const MAX_TIMER_DELAY = 0x7fffffff;
+
+/**
+ * The setTimeout delay for `deadline` (monotonicNow ms): at most MAX_TIMER_DELAY, so a deadline
+ * further away gets an early timer, on which its owner re-arms (the batcher, the throttler and the
+ * pool all do), instead of a timer that fires at once, again and again.
+ */
+export function delayUntil(deadline: number): number {
+  return Math.min(Math.max(0, deadline - monotonicNow()), MAX_TIMER_DELAY);
+}
