@@ -3,28 +3,23 @@
 // Every flush takes everything pending, oldest first: nothing is lost or reordered.
 //
 // TypeScript, like the throttler and the event bus: the batcher holds no I/O, and as an embind
-// object it cost a call into wasm (and a clock read) per message, the module 0.6 kB gzip, and a
-// queue of arrival times replayed once the module had loaded (docs/size.md, "Placement").
+// object it cost one or two calls into wasm per message (add, and nextDeadline for 'adaptive'),
+// the module 0.7 kB gzip, and a queue of arrival times replayed once the module had loaded
+// (docs/size.md, "The batcher").
 //
-// Priorities:
-//  - 'size': flush as soon as batchSize messages are pending; a partial batch is flushed by the
-//    timer flushInterval after its oldest message arrived.
-//  - 'time' (and 'frame', which also flushes on each animation frame): flush on the timer,
-//    flushInterval after the oldest pending message arrived, whatever the count.
-//  - 'adaptive': flush when batchSize messages are pending, when the oldest one is flushInterval
-//    old, or when the stream goes quiet: no message for
-//    clamp(2 × average inter-arrival gap, flushInterval / 10, flushInterval). The average is an
-//    exponential moving average (weight 1/4) of the gaps between adds, each capped at
-//    flushInterval, kept across flushes. So at a high rate the end of a burst goes out after a
-//    short wait instead of a full flushInterval, and at a low rate it behaves like 'size'. An
-//    add also flushes when the deadline has already passed (a late timer in a throttled tab).
+// 'adaptive' (see BatchPriority below) counts the stream as quiet after no message for
+// clamp(2 × average inter-arrival gap, flushInterval / 10, flushInterval). The average is an
+// exponential moving average (weight 1/4) of the gaps between adds, each capped at flushInterval,
+// kept across flushes: at a high rate the end of a burst goes out after a short wait instead of a
+// full flushInterval, and at a low rate it behaves like 'size'. An add also flushes when the
+// deadline has already passed (a late timer in a throttled tab).
 import { RealtimeError, safeCall } from './errors.js';
 import { delayUntil, monotonicNow } from './native-owner.js';
 
 /**
  * - `'size'`: flush when `batchSize` messages are pending, or `flushInterval` ms after the oldest.
  * - `'time'`: flush `flushInterval` ms after the oldest pending message.
- * - `'adaptive'`: as `'size'`, and also as soon as the stream goes quiet (see the top of the file).
+ * - `'adaptive'`: as `'size'`, and also as soon as the stream goes quiet (the top of the file says when).
  * - `'frame'`: flush at most once per animation frame (requestAnimationFrame, else a 16 ms timer)
  *   with everything pending; `batchSize` is ignored and `flushInterval` (default 1000) is only
  *   the longest a message waits when no frame comes (a hidden tab pauses requestAnimationFrame).
