@@ -244,6 +244,44 @@ describe("runtime 'shared' in headless Chromium", () => {
     assert.equal(server.open(), 1, 'one socket again');
   });
 
+  test('no SharedWorker: plain sends made while the leader tab hands over are held, then arrive once', T, async (t) => {
+    const { server, tabs } = await fourTabsOneSocket(t, { leader: true });
+    // A listener of each follower's own on the same channel, made after the manager's: by the
+    // spec's ordering (BroadcastChannel objects in creation order) the manager has seen a
+    // message when this one has.
+    for (const tab of tabs.slice(1)) {
+      await tab.page.evaluate(() => {
+        window.sawLeaving = false;
+        new BroadcastChannel('realtime-wasm').onmessage = (e) => {
+          if (e.data?.op === 'leaving') window.sawLeaving = true;
+        };
+      });
+    }
+    const leader = tabs.shift();
+    await leader.page.close();
+    for (const tab of tabs) await tab.page.waitForFunction(() => window.sawLeaving, null, WAIT);
+    // No host serves now (the next one takes about a second): these used to go to nobody.
+    const before = server.said.length;
+    const ids = [];
+    for (const [i, tab] of tabs.entries()) {
+      for (let k = 0; k < 5; k++) {
+        ids.push(`held-${i}-${k}`);
+        await say(tab.page, `held-${i}-${k}`);
+      }
+    }
+    await until(() => server.said.length >= before + ids.length, 'the held sends to reach the server', 10_000);
+    const arrived = server.said.slice(before).map((p) => p.from);
+    assert.deepEqual([...arrived].sort(), [...ids].sort(), 'each once');
+    for (const i of tabs.keys()) {
+      const mine = (list) => list.filter((id) => id.startsWith(`held-${i}-`));
+      assert.deepEqual(mine(arrived), mine(ids), "in each tab's order");
+    }
+    for (const tab of tabs) {
+      await tab.page.waitForFunction((ids) => ids.every((id) => window.rt.got.some((p) => p.from === id)), ids, WAIT);
+    }
+    await everyoneHearsEveryone(server, tabs, 'after-handover');
+  });
+
   test('no SharedWorker: a channel loses nothing and doubles nothing across the leader handover', T, async (t) => {
     const rt = await createRealtimeServer({ host: '127.0.0.1', store: memoryStore() });
     t.after(() => rt.close());

@@ -76,4 +76,7 @@ export type HostMessage =
   /** Diagnostics: tabs attached and native connections open in this host. */
   | { v: typeof VERSION; op: 'info'; tab: string; tabs: number; connections: number; sockets: number }
   /** Leader fallback only: a new leader runs the host; every tab re-attaches. */
-  | { v: typeof VERSION; op: 'leader'; tab: '*' };
+  | { v: typeof VERSION; op: 'leader'; tab: '*' }
+  /** Leader fallback only, from the leader tab's page as it goes (pagehide): until the next
+   * host's 'ready', tabs hold their plain sends instead of posting them to nobody. */
+  | { v: typeof VERSION; op: 'leaving'; tab: '*' };

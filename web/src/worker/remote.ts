@@ -58,6 +58,8 @@ export interface Fallback {
 }
 
 const READY_TIMEOUT_MS = 10_000;
+/** How long plain sends are held for a leader handover (about 1 s) before they are posted anyway. */
+const HANDOVER_HOLD_MS = 10_000;
 const LOCKS = (): LockManager | undefined =>
   (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
 
@@ -129,6 +131,9 @@ class Link {
   private transport: Transport | null = null;
   private nextCid = 1;
   private isReady = false;
+  /** Plain sends held while the leader tab hands over ('leaving' until the next 'ready'). */
+  private held: TabMessage[] | null = null;
+  private heldTimer: ReturnType<typeof setTimeout> | null = null;
   private settle!: (ok: boolean) => void;
   private info: Array<(i: HostInfo) => void> = [];
 
@@ -142,7 +147,16 @@ class Link {
   }
 
   call(cid: number, m: CallName, a: unknown[]): void {
-    this.post({ v: VERSION, op: 'call', tab: this.tab, cid, m, a });
+    const msg: TabMessage = { v: VERSION, op: 'call', tab: this.tab, cid, m, a };
+    // During a leader handover only plain sends are held: everything else this tab asked for is
+    // in its clients' record, which the replay after the next 'ready' posts again.
+    if (this.held && m === 'send') this.held.push(msg);
+    else this.post(msg);
+  }
+
+  /** Whether plain sends are being held (a leader handover). */
+  get holding(): boolean {
+    return this.held !== null;
   }
 
   client(spec: RemoteSpec, sink: Sink): RemoteClient {
@@ -216,6 +230,15 @@ class Link {
     });
   }
 
+  private release(): void {
+    const held = this.held;
+    if (!held) return;
+    this.held = null;
+    if (this.heldTimer !== null) clearTimeout(this.heldTimer);
+    this.heldTimer = null;
+    for (const msg of held) this.post(msg);
+  }
+
   private hello(): void {
     this.post({ v: VERSION, op: 'hello', tab: this.tab });
   }
@@ -251,6 +274,9 @@ class Link {
       // Leads for the life of the page (and its worker). A worker that fails (its script cannot
       // load, or the host threw) is ended and hands the lock on: the next tab leads, and the
       // tabs re-attach to it (they fall back to 'page' when no leader ever answers).
+      if (typeof addEventListener === 'function') {
+        addEventListener('pagehide', () => bc.postMessage({ v: VERSION, op: 'leaving', tab: '*' } satisfies HostMessage));
+      }
       const worker = startWorker();
       worker.onerror = () => {
         worker.terminate();
@@ -266,6 +292,13 @@ class Link {
     switch (msg.op) {
       case 'leader':
         return this.hello();
+      case 'leaving':
+        if (this.isReady && !this.held) {
+          this.held = [];
+          // No new host (the last tab went, or the leader did not go after all): post them.
+          this.heldTimer = setTimeout(() => this.release(), HANDOVER_HOLD_MS);
+        }
+        return;
       case 'ready': {
         const errc = new Map(msg.errc);
         env.setNames({
@@ -275,6 +308,7 @@ class Link {
         this.isReady = true;
         if (first) this.settle(true);
         else for (const c of this.clients.values()) c.replay();
+        this.release();  // after the replay: the clients are open on the new host
         return;
       }
       case 'batch':
@@ -462,7 +496,7 @@ export class RemoteClient {
   /** True when the connection was open at the last delivery (the host may still queue it). */
   send(type: string, payloadJson: string, id: string, timestamp: number): boolean {
     this.call('send', type, payloadJson, id, timestamp);
-    return this.rs === 1;
+    return this.rs === 1 && !this.link.holding;
   }
   sendWithAck(type: string, payloadJson: string, id: string, timestamp: number, timeoutMs: number): string {
     const ackId = id === '' ? newId() : id;
