@@ -58,7 +58,7 @@ export interface Fallback {
 }
 
 const READY_TIMEOUT_MS = 10_000;
-/** How long plain sends are held for a leader handover (about 1 s) before they are posted anyway. */
+/** The longest plain sends are held for a leader handover (which takes about 1 s); then they are posted anyway. */
 const HANDOVER_HOLD_MS = 10_000;
 const LOCKS = (): LockManager | undefined =>
   (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
