@@ -28,14 +28,26 @@ constexpr std::pair<std::string_view, LifecycleEvent> kLifecycleNames[] = {
 
 emscripten::val JsConfig::get(const char* key) const { return object_[key]; }
 
-double JsConfig::num(const char* key, double fallback) const {
+double JsConfig::num(const char* key, double fallback, double min, double max, bool integer) {
   emscripten::val v = get(key);
-  return v.isNumber() ? v.as<double>() : fallback;
+  if (v.isUndefined() || v.isNull()) return fallback;
+  const double d = v.isNumber() ? v.as<double>() : NAN;
+  if (d >= min && d <= max && (!integer || d == std::floor(d))) return d;  // false for NaN
+  if (error_.empty()) {
+    auto whole = [](double x) { return std::to_string(static_cast<long long>(x)); };
+    error_ = std::string(key) + (integer ? " must be an integer" : " must be a number");
+    if (std::isfinite(min)) error_ += " >= " + whole(min);
+    if (std::isfinite(max)) error_ += " and <= " + whole(max);
+  }
+  return fallback;
 }
 
-bool JsConfig::flag(const char* key, bool fallback) const {
+bool JsConfig::flag(const char* key, bool fallback) {
   emscripten::val v = get(key);
-  return v.isUndefined() || v.isNull() ? fallback : v.as<bool>();
+  if (v.isUndefined() || v.isNull()) return fallback;
+  if (v.isTrue() || v.isFalse()) return v.isTrue();
+  if (error_.empty()) error_ = std::string(key) + " must be true or false";
+  return fallback;
 }
 
 std::vector<std::string> JsConfig::strings(const char* key) const {
@@ -57,20 +69,20 @@ bool JsConfig::is_function(const char* key) const {
   return get(key).typeOf().as<std::string>() == "function";
 }
 
-ConnectorConfig read_connector_config(const JsConfig& c) {
+ConnectorConfig read_connector_config(JsConfig& c) {
   ConnectorConfig out;
   out.dynamic_url = c.is_function("url");
   if (!out.dynamic_url) out.urls = c.strings("url");
   BackoffConfig& b = out.backoff;
-  double attempts = c.num("reconnectAttempts", b.reconnect_attempts);
+  double attempts = c.num("reconnectAttempts", b.reconnect_attempts, 0, INFINITY, true);
   b.reconnect_attempts = attempts >= static_cast<double>(kUnlimitedAttempts)
                              ? kUnlimitedAttempts
-                             : static_cast<std::uint32_t>(std::max(0.0, attempts));
-  b.reconnect_interval_ms = c.num("reconnectInterval", b.reconnect_interval_ms);
-  b.max_reconnect_interval_ms = c.num("maxReconnectInterval", b.max_reconnect_interval_ms);
+                             : static_cast<std::uint32_t>(attempts);
+  b.reconnect_interval_ms = c.num("reconnectInterval", b.reconnect_interval_ms, 0);
+  b.max_reconnect_interval_ms = c.num("maxReconnectInterval", b.max_reconnect_interval_ms, 0);
   b.jitter = c.flag("reconnectJitter", b.jitter);
-  out.connect_timeout_ms = c.num("connectTimeout", out.connect_timeout_ms);
-  out.min_uptime_ms = c.num("minUptime", out.min_uptime_ms);
+  out.connect_timeout_ms = c.num("connectTimeout", out.connect_timeout_ms, 0);
+  out.min_uptime_ms = c.num("minUptime", out.min_uptime_ms, 0);
   out.pause_when_hidden = c.flag("pauseWhenHidden", out.pause_when_hidden);
   return out;
 }

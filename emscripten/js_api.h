@@ -3,6 +3,7 @@
 
 #include <emscripten/val.h>
 
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -109,21 +110,33 @@ class TypeRegistry {
 class JsConfig {
  public:
   explicit JsConfig(const emscripten::val& object) : object_(object) {}
-  double num(const char* key, double fallback) const;
-  bool flag(const char* key, bool fallback) const;
+  // A number option: absent (undefined or null) gives `fallback`. Anything else must be a number
+  // from `min` to `max` (never NaN), and an integer when `integer`; else `fallback`, and the first
+  // such problem is kept for error().
+  double num(const char* key, double fallback, double min = -INFINITY, double max = INFINITY,
+             bool integer = false);
+  // A count stored in 32 bits: an integer from `min` to 2^32 - 1.
+  double count(const char* key, double fallback, double min) {
+    return num(key, fallback, min, 4294967295.0, true);
+  }
+  // A boolean option: absent gives `fallback`; anything but true or false is a problem.
+  bool flag(const char* key, bool fallback);
   // A string, or an array of strings (also a comma-free list of protocols), else empty.
   std::vector<std::string> strings(const char* key) const;
   bool is_function(const char* key) const;
+  // The first problem with an option read so far ("messageQueueSize must be …"); empty if none.
+  const std::string& error() const { return error_; }
 
  private:
   emscripten::val get(const char* key) const;
   const emscripten::val& object_;
+  std::string error_;
 };
 
 // url (string | string[] | function), reconnectAttempts (Infinity = unlimited),
 // reconnectInterval, maxReconnectInterval, reconnectJitter, connectTimeout, minUptime,
 // pauseWhenHidden — both managers' connection options, with the C++ defaults.
-ConnectorConfig read_connector_config(const JsConfig& config);
+ConnectorConfig read_connector_config(JsConfig& config);
 
 // Receives the page's lifecycle events (online, offline, visibility, freeze, back/forward cache).
 class LifecycleListener {

@@ -43,7 +43,7 @@ emscripten::val effective_config(const emscripten::val& options) {
   double max = c.num("maxConnections", d.max_connections);
   ConnectionPoolConfig config{to_max(max), c.num("idleTimeout", d.idle_timeout_ms),
                               c.num("healthCheckInterval", d.health_check_interval_ms)};
-  if (max != std::floor(max) || max != config.max_connections ||
+  if (!c.error().empty() || max != std::floor(max) || max != config.max_connections ||
       ConnectionPool::validate(config) != Errc::kOk) {
     return emscripten::val::null();
   }

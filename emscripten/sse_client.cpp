@@ -22,13 +22,14 @@ int live_sse_clients() { return g_live_sse_clients; }
 class SseClient final : public SseHost, private LifecycleListener {
  public:
   // `config` is the manager's config object (web/src): what it leaves out keeps the C++ default.
-  SseClient(int handle, const emscripten::val& config)
+  SseClient(int handle, const emscripten::val& config) : SseClient(handle, JsConfig(config)) {}
+  SseClient(int handle, JsConfig&& config)
       : handle_(handle),
         max_depth_(
-            static_cast<std::uint32_t>(JsConfig(config).num("maxDepth", DecodeLimits{}.max_depth))),
-        session_(to_config(JsConfig(config)), *this) {
+            static_cast<std::uint32_t>(config.count("maxDepth", DecodeLimits{}.max_depth, 1))),
+        lifecycle_(config.flag("lifecycle", true)),
+        session_(to_config(config), *this) {
     ++g_live_sse_clients;
-    lifecycle_ = JsConfig(config).flag("lifecycle", true);
     if (lifecycle_) lifecycle_add(this);
   }
   ~SseClient() override {
@@ -104,11 +105,14 @@ class SseClient final : public SseHost, private LifecycleListener {
     cookie->self->session_.on_timer(cookie->timer);
   }
   void on_lifecycle(LifecycleEvent event) override { session_.on_lifecycle(event); }
-  static SseConfig to_config(const JsConfig& c) {
+  // Every option with its C++ default and its range; the first invalid one is reported by
+  // connect() (ConnectorConfig::invalid).
+  static SseConfig to_config(JsConfig& c) {
     SseConfig s;
     s.connection = read_connector_config(c);
     s.limits.max_event_bytes = static_cast<std::size_t>(
-        c.num("maxEventBytes", static_cast<double>(s.limits.max_event_bytes)));
+        c.count("maxEventBytes", static_cast<double>(s.limits.max_event_bytes), 1));
+    s.connection.invalid = c.error();
     return s;
   }
 

@@ -23,10 +23,12 @@ int live_ws_clients() { return g_live_clients; }
 class WsClient final : public WsHost, private LifecycleListener {
  public:
   // `config` is the manager's config object (web/src): what it leaves out keeps the C++ default.
-  WsClient(int handle, const emscripten::val& config)
-      : handle_(handle), session_(to_config(JsConfig(config)), *this) {
+  WsClient(int handle, const emscripten::val& config) : WsClient(handle, JsConfig(config)) {}
+  WsClient(int handle, JsConfig&& config)
+      : handle_(handle),
+        lifecycle_(config.flag("lifecycle", true)),
+        session_(to_config(config), *this) {
     ++g_live_clients;
-    lifecycle_ = JsConfig(config).flag("lifecycle", true);
     if (lifecycle_) lifecycle_add(this);
   }
   ~WsClient() override {
@@ -201,7 +203,9 @@ class WsClient final : public WsHost, private LifecycleListener {
   }
   void on_lifecycle(LifecycleEvent event) override { session_.on_lifecycle(event); }
 
-  static WsConfig to_config(const JsConfig& c) {
+  // Every option with its C++ default and its range; the first invalid one is reported by
+  // connect() (ConnectorConfig::invalid).
+  static WsConfig to_config(JsConfig& c) {
     WsConfig w;
     w.connection = read_connector_config(c);
     w.protocols = c.strings("protocols");
@@ -213,28 +217,29 @@ class WsClient final : public WsHost, private LifecycleListener {
       w.protocols.emplace_back(kRealtimeProtocol);
     }
     w.delivery.max_pending = static_cast<std::size_t>(
-        c.num("maxPendingAcks", static_cast<double>(w.delivery.max_pending)));
+        c.count("maxPendingAcks", static_cast<double>(w.delivery.max_pending), 1));
     w.delivery.max_pending_bytes = static_cast<std::size_t>(
-        c.num("maxPendingAckBytes", static_cast<double>(w.delivery.max_pending_bytes)));
-    w.heartbeat.interval_ms = c.num("heartbeatInterval", w.heartbeat.interval_ms);
+        c.count("maxPendingAckBytes", static_cast<double>(w.delivery.max_pending_bytes), 1));
+    w.heartbeat.interval_ms = c.num("heartbeatInterval", w.heartbeat.interval_ms, 0);
     w.heartbeat.missed_limit =
-        static_cast<std::uint32_t>(c.num("heartbeatMissedLimit", w.heartbeat.missed_limit));
+        static_cast<std::uint32_t>(c.count("heartbeatMissedLimit", w.heartbeat.missed_limit, 1));
     w.message_queue_size = static_cast<std::size_t>(
-        c.num("messageQueueSize", static_cast<double>(w.message_queue_size)));
+        c.count("messageQueueSize", static_cast<double>(w.message_queue_size), 0));
     w.limits.max_message_bytes = static_cast<std::size_t>(
-        c.num("maxMessageBytes", static_cast<double>(w.limits.max_message_bytes)));
-    w.limits.max_depth = static_cast<std::uint32_t>(c.num("maxDepth", w.limits.max_depth));
-    double auth_retries = c.num("authRetries", -1);  // < 0: no 4001/4401 policy
+        c.count("maxMessageBytes", static_cast<double>(w.limits.max_message_bytes), 1));
+    w.limits.max_depth = static_cast<std::uint32_t>(c.count("maxDepth", w.limits.max_depth, 1));
+    double auth_retries = c.count("authRetries", -1, 0);  // absent: no 4001/4401 policy
     w.auth.enabled = auth_retries >= 0;
     if (w.auth.enabled) {
       w.auth.retries = static_cast<std::uint32_t>(auth_retries);
-      w.auth.reset_after_ms = c.num("authRetryResetMs", w.auth.reset_after_ms);
+      w.auth.reset_after_ms = c.num("authRetryResetMs", w.auth.reset_after_ms, 0);
     }
     CredentialsConfig& k = w.credentials;
     k.enabled = c.flag("credentials", false);
-    k.refresh_threshold_ms = c.num("refreshThreshold", k.refresh_threshold_ms);
-    k.max_retries = static_cast<std::uint32_t>(c.num("maxRetries", k.max_retries));
+    k.refresh_threshold_ms = c.num("refreshThreshold", k.refresh_threshold_ms, 0);
+    k.max_retries = static_cast<std::uint32_t>(c.count("maxRetries", k.max_retries, 0));
     k.subprotocol = c.flag("tokenSubprotocol", k.subprotocol);
+    w.connection.invalid = c.error();
     return w;
   }
 

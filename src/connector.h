@@ -40,6 +40,9 @@ struct ConnectorConfig {
   double connect_timeout_ms = 10000;  // connectTimeout; 0 disables
   double min_uptime_ms = 5000;        // minUptime
   bool pause_when_hidden = false;     // pauseWhenHidden
+  // A problem the host found in the options ("messageQueueSize must be …"): connect() then
+  // reports it (kInvalidConfig) and stays closed instead of running on a value it did not get.
+  std::string invalid;
 };
 
 enum class ConnectorTimer : std::uint8_t { kReconnect, kConnectTimeout };

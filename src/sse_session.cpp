@@ -54,6 +54,14 @@ void SseSession::set_state(WsState s) {
 
 void SseSession::connect() {
   if (state_ != WsState::kClosed) return;
+  if (!config_.connection.invalid.empty()) {  // an option the host could not take: never open
+    set_state(WsState::kConnecting);
+    host_.on_error(
+        Errc::kInvalidConfig,
+        std::string(errc_message(Errc::kInvalidConfig)) + ": " + config_.connection.invalid, 0);
+    set_state(WsState::kClosed);
+    return;
+  }
   ever_opened_ = false;
   set_state(WsState::kConnecting);
   connector_.start();

@@ -99,6 +99,12 @@ RT_COLD void WsSession::connect() {
   }
   drop_socket();  // a socket still closing from an earlier disconnect() is abandoned
   host_.cancel_timer(WsTimer::kCloseTimeout);
+  if (!config_.connection.invalid.empty()) {  // an option the host could not take: never open
+    set_state(WsState::kConnecting);
+    emit_error(Errc::kInvalidConfig, config_.connection.invalid);
+    set_state(WsState::kClosed);
+    return;
+  }
   ever_opened_ = false;
   auth_retries_left_ = config_.auth.retries;
   first_attempt_ = true;

@@ -475,3 +475,65 @@ describe('floods', () => {
     assert.deepEqual(received, Array.from({ length: 100 }, (_, k) => N - 100 + k), 'the newest 100, in order');
   });
 });
+
+describe('hostile options', () => {
+  // Each option is read by C++ with its default and its range (emscripten/ws_client.cpp,
+  // sse_client.cpp, host_support.cpp JsConfig): one it cannot take is an invalid_config error
+  // naming it, and the connection never opens, instead of running on a coerced value (NaN
+  // reconnectInterval gave up at once; -1 messageQueueSize wrapped around).
+  const WS_BAD = [
+    [{ messageQueueSize: -1 }, 'messageQueueSize must be an integer >= 0 and <= 4294967295'],
+    [{ reconnectInterval: NaN }, 'reconnectInterval must be a number >= 0'],
+    [{ reconnectAttempts: 1.5 }, 'reconnectAttempts must be an integer >= 0'],
+    [{ maxMessageBytes: '1000' }, 'maxMessageBytes must be an integer >= 1 and <= 4294967295'],
+    [{ maxDepth: 1e12 }, 'maxDepth must be an integer >= 1 and <= 4294967295'],
+    [{ heartbeatMissedLimit: 0 }, 'heartbeatMissedLimit must be an integer >= 1 and <= 4294967295'],
+    [{ connectTimeout: -5 }, 'connectTimeout must be a number >= 0'],
+    [{ reconnectJitter: 'yes' }, 'reconnectJitter must be true or false'],
+  ];
+  for (const [options, detail] of WS_BAD) {
+    test(`WS: ${JSON.stringify(options)} is invalid_config, and nothing is opened`, async (t) => {
+      const server = await startWsServer();
+      t.after(() => server.close());
+      const m = new WebSocketManager({ url: server.url, ...options });
+      t.after(() => m.dispose());
+      const errors = [];
+      m.on('error', (e) => errors.push(e));
+      const states = [];
+      m.on('state', (e) => states.push(e.newState));
+      await assert.rejects(m.connect(), (e) => e instanceof RealtimeError && e.code === 'invalid_config');
+      assert.deepEqual(errors.map((e) => [e.code, e.message]), [['invalid_config', `invalid configuration: ${detail}`]]);
+      assert.deepEqual(states, ['connecting', 'closed']);
+      assert.equal(server.connections.length, 0);
+    });
+  }
+
+  test('WS: the same options in range connect as before (0, Infinity, booleans, null as absent)', async (t) => {
+    const server = await startWsServer();
+    t.after(() => server.close());
+    const m = new WebSocketManager({
+      url: server.url, messageQueueSize: 0, reconnectAttempts: Infinity, maxReconnectInterval: Infinity,
+      heartbeatInterval: 0, connectTimeout: 0, reconnectJitter: false, minUptime: null, maxDepth: undefined,
+    });
+    t.after(() => m.dispose());
+    m.on('error', (e) => assert.fail(`unexpected error ${e.code}: ${e.message}`));
+    await m.connect();
+    assert.equal(server.connections.length, 1);
+  });
+
+  for (const [name, transport] of SSE_TRANSPORTS) {
+    test(`SSE (${name}): maxEventBytes 0 is invalid_config, and no request is made`, async (t) => {
+      const server = await startHttpServer((req, res) => {
+        res.writeHead(200, SSE_HEADERS);
+      });
+      t.after(() => server.close());
+      const m = new ServerSentEventsManager({ url: server.url, ...transport, maxEventBytes: 0 });
+      t.after(() => m.dispose());
+      const errors = [];
+      m.on('error', (e) => errors.push(e.message));
+      await assert.rejects(m.connect(), (e) => e.code === 'invalid_config');
+      assert.deepEqual(errors, ['invalid configuration: maxEventBytes must be an integer >= 1 and <= 4294967295']);
+      assert.equal(server.requests.length, 0);
+    });
+  }
+});

@@ -97,7 +97,7 @@ describe('WebSocketManager against hostile servers', () => {
     globalThis.setTimeout = (fn, ms, ...a) => (delays.push(ms), original(fn, ms, ...a));
     t.after(() => (globalThis.setTimeout = original));
     const m = new WebSocketManager({
-      url: `ws://127.0.0.1:${port}/`, reconnectInterval: 3e9, maxReconnectInterval: 1e12, reconnectJitter: 0,
+      url: `ws://127.0.0.1:${port}/`, reconnectInterval: 3e9, maxReconnectInterval: 1e12, reconnectJitter: false,
       connectTimeout: 1e12,
     });
     t.after(() => m.dispose());

@@ -63,6 +63,21 @@ struct SseSessionTest : ::testing::Test {
   }
 };
 
+TEST_F(SseSessionTest, AnOptionTheHostCouldNotTakeIsReportedAndNothingOpens) {
+  config.connection.invalid = "maxEventBytes must be an integer >= 1 and <= 4294967295";
+  start();
+  EXPECT_TRUE(host.opened.empty());
+  EXPECT_FALSE(host.timer.has_value());
+  EXPECT_FALSE(host.connect_timer.has_value());
+  ASSERT_EQ(host.errors.size(), 1u);
+  EXPECT_EQ(std::get<0>(host.errors[0]), Errc::kInvalidConfig);
+  EXPECT_EQ(std::get<1>(host.errors[0]),
+            "invalid configuration: maxEventBytes must be an integer >= 1 and <= 4294967295");
+  ASSERT_EQ(host.states.size(), 2u);
+  EXPECT_EQ(host.states[1].first, WsState::kClosed);
+  EXPECT_EQ(session->state(), WsState::kClosed);
+}
+
 TEST_F(SseSessionTest, OpensParsesAndDispatches) {
   start();
   EXPECT_EQ(session->state(), WsState::kConnecting);

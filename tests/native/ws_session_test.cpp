@@ -84,6 +84,23 @@ TEST(Heartbeat, PingsThenDeclaresDeadAfterMissedLimit) {
   EXPECT_EQ(hb.on_tick(330), Heartbeat::Tick::kDead);
 }
 
+TEST_F(SessionTest, AnOptionTheHostCouldNotTakeIsReportedAndNothingOpens) {
+  config.connection.invalid = "messageQueueSize must be an integer >= 0 and <= 4294967295";
+  start();
+  EXPECT_TRUE(host.sockets.empty());
+  EXPECT_TRUE(host.timers.empty());
+  ASSERT_EQ(host.errors.size(), 1u);
+  EXPECT_EQ(host.errors[0].first, Errc::kInvalidConfig);
+  EXPECT_EQ(host.errors[0].second,
+            "invalid configuration: messageQueueSize must be an integer >= 0 and <= 4294967295");
+  ASSERT_EQ(host.states.size(), 2u);
+  EXPECT_EQ(host.states[0].first, WsState::kConnecting);
+  EXPECT_EQ(host.states[1].first, WsState::kClosed);
+  session->connect();  // again: the same answer, never a socket
+  EXPECT_EQ(host.errors.size(), 2u);
+  EXPECT_TRUE(host.sockets.empty());
+}
+
 TEST_F(SessionTest, ConnectOpenFlushesQueueInOrder) {
   session = std::make_unique<WsSession>(config, host);
   EXPECT_FALSE(session->send({.type = "a", .payload_json = "1"}));
