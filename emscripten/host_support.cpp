@@ -33,12 +33,13 @@ double JsConfig::num(const char* key, double fallback, double min, double max, b
   if (v.isUndefined() || v.isNull()) return fallback;
   const double d = v.isNumber() ? v.as<double>() : NAN;
   if (d >= min && d <= max && (!integer || d == std::floor(d))) return d;  // false for NaN
-  if (error_.empty()) {
-    auto whole = [](double x) { return std::to_string(static_cast<long long>(x)); };
-    error_ = std::string(key) + (integer ? " must be an integer" : " must be a number");
-    if (std::isfinite(min)) error_ += " >= " + whole(min);
-    if (std::isfinite(max)) error_ += " and <= " + whole(max);
-  }
+  if (!error_.empty()) return fallback;  // the first problem is the one reported
+  // The finite bounds in use are whole numbers >= 0 (js_api.h).
+  error_.append(key).append(integer ? " must be an integer" : " must be a number");
+  if (std::isfinite(min))
+    error_.append(" >= ").append(std::to_string(static_cast<unsigned long>(min)));
+  if (std::isfinite(max))
+    error_.append(" and <= ").append(std::to_string(static_cast<unsigned long>(max)));
   return fallback;
 }
 
@@ -46,7 +47,7 @@ bool JsConfig::flag(const char* key, bool fallback) {
   emscripten::val v = get(key);
   if (v.isUndefined() || v.isNull()) return fallback;
   if (v.isTrue() || v.isFalse()) return v.isTrue();
-  if (error_.empty()) error_ = std::string(key) + " must be true or false";
+  if (error_.empty()) error_.append(key).append(" must be true or false");
   return fallback;
 }
 

@@ -112,7 +112,8 @@ class JsConfig {
   explicit JsConfig(const emscripten::val& object) : object_(object) {}
   // A number option: absent (undefined or null) gives `fallback`. Anything else must be a number
   // from `min` to `max` (never NaN), and an integer when `integer`; else `fallback`, and the first
-  // such problem is kept for error().
+  // such problem is kept for error(). Finite bounds must be whole numbers >= 0 (the message
+  // prints them as such).
   double num(const char* key, double fallback, double min = -INFINITY, double max = INFINITY,
              bool integer = false);
   // A count stored in 32 bits: an integer from `min` to 2^32 - 1.

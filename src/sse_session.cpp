@@ -56,11 +56,7 @@ void SseSession::connect() {
   if (state_ != WsState::kClosed) return;
   if (!config_.connection.invalid.empty()) {  // an option the host could not take: never open
     set_state(WsState::kConnecting);
-    host_.on_error(
-        Errc::kInvalidConfig,
-        std::string(errc_message(Errc::kInvalidConfig)) + ": " + config_.connection.invalid, 0);
-    set_state(WsState::kClosed);
-    return;
+    return fail(Errc::kInvalidConfig, config_.connection.invalid, 0);  // closed again
   }
   ever_opened_ = false;
   set_state(WsState::kConnecting);
