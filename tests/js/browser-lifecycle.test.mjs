@@ -194,3 +194,58 @@ describe('the browser lifecycle in headless Chromium', () => {
     assert.deepEqual(log.filter((e) => e !== 'closed'), ['connecting', 'open', 'closing', 'connecting', 'open']);
   });
 });
+
+describe("runtime 'shared' and the back/forward cache in headless Chromium", () => {
+  /** A ws server that broadcasts every 'say' as a 'b' to every socket. */
+  async function broadcastServer() {
+    const server = await startWsServer((socket) => {
+      socket.on('message', (data) => {
+        const msg = JSON.parse(String(data));
+        if (msg.type !== 'say') return;
+        for (const s of server.wss.clients) s.send(JSON.stringify({ type: 'b', payload: msg.payload }));
+      });
+    });
+    return server;
+  }
+
+  async function sharedTab(context, url) {
+    const page = await context.newPage();
+    await page.goto(`${origin}/app`);
+    await page.evaluate(async (url) => {
+      window.addEventListener('pageshow', (e) => { window.shownFromCache = e.persisted; });
+      const { WebSocketManager } = await import('/dist/index.js');
+      window.got = [];
+      window.m = new WebSocketManager({ url, runtime: 'shared' });
+      window.m.subscribe('b', (p) => window.got.push(p.n));
+      await window.m.connect();
+    }, url);
+    return page;
+  }
+  const say = (page, n) => page.evaluate((n) => window.m.send({ type: 'say', payload: { n } }), n);
+  const heard = (page, n) => page.waitForFunction((n) => window.got.includes(n), n, { timeout: 10_000 });
+
+  for (const leader of [false, true]) {
+    test(`${leader ? 'no SharedWorker: the leader tab' : 'a tab'} in the back/forward cache: the others go on, and it is served again when back`, async (t) => {
+      const server = await broadcastServer();
+      t.after(() => server.close());
+      const context = await browser.newContext();
+      t.after(() => context.close());
+      if (leader) await context.addInitScript(() => { delete window.SharedWorker; });
+      const first = await sharedTab(context, server.url);  // the leader, without SharedWorker
+      const second = await sharedTab(context, server.url);
+      await say(second, 1);
+      await heard(first, 1);
+      await first.goto(`${origin}/other`);
+      // While it is cached, the other tab is served (a new leader took the lock: the cached page
+      // gave it up on pagehide, with its worker and socket).
+      await say(second, 2);
+      await heard(second, 2);
+      await first.goBack({ waitUntil: 'commit' });  // a restored page fires no load event
+      await until(() => first.evaluate(() => window.shownFromCache === true), 'pageshow from the cache');
+      await say(second, 3);
+      await heard(first, 3);
+      assert.equal(await first.evaluate(() => window.got.includes(2)), false, 'nothing delivered while cached');
+      await until(() => server.wss.clients.size === 1, 'one socket at the server');
+    });
+  }
+});

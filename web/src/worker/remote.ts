@@ -268,23 +268,56 @@ class Link {
   private openLeader(): Transport {
     const locks = LOCKS();
     if (!locks || typeof BroadcastChannel !== 'function') throw new Error('no SharedWorker, and no Web Locks or BroadcastChannel for a leader tab');
-    const bc = new BroadcastChannel(LEADER_CHANNEL);
-    bc.onmessage = (e: MessageEvent) => this.receive(e.data as HostMessage);
-    locks.request(LEADER_LOCK, () => new Promise<void>((resign) => {
-      // Leads for the life of the page (and its worker). A worker that fails (its script cannot
-      // load, or the host threw) is ended and hands the lock on: the next tab leads, and the
-      // tabs re-attach to it (they fall back to 'page' when no leader ever answers).
-      if (typeof addEventListener === 'function') {
-        addEventListener('pagehide', () => bc.postMessage({ v: VERSION, op: 'leaving', tab: '*' } satisfies HostMessage));
-      }
-      const worker = startWorker();
-      worker.onerror = () => {
-        worker.terminate();
-        resign();
-      };
+    const channel = () => {
+      const c = new BroadcastChannel(LEADER_CHANNEL);
+      c.onmessage = (e: MessageEvent) => this.receive(e.data as HostMessage);
+      return c;
+    };
+    let bc = channel();
+    const post = (m: TabMessage | HostMessage) => bc.postMessage(m);
+    this.campaign(locks, post);
+    if (typeof addEventListener === 'function') {
+      // A page in the back/forward cache that a BroadcastChannel message reaches is evicted from
+      // it: the channel closes with the page (after the 'leaving' above) and opens when it is back.
+      addEventListener('pagehide', () => bc.close());
+      addEventListener('pageshow', (e) => {
+        if (e.persisted) bc = channel();
+      });
+    }
+    return { post, close: () => bc.close() };
+  }
+
+  // Queues for the leader lock; its holder runs the host in a dedicated worker of its own. A page
+  // that goes (pagehide: closed, or into the back/forward cache, where its worker would freeze
+  // with the socket and the lock would keep every other tab waiting) leaves the queue, or hands
+  // the lead on ('leaving': the tabs hold their plain sends), and queues again when it is back.
+  private campaign(locks: LockManager, post: (m: HostMessage) => void): void {
+    const quit = new AbortController();
+    let resign: (() => void) | null = null;
+    let worker: Worker | null = null;
+    const stop = () => {
+      worker?.terminate();
+      worker = null;
+      resign?.();
+      resign = null;
+    };
+    const onHide = () => {
+      removeEventListener('pagehide', onHide);
+      if (resign) post({ v: VERSION, op: 'leaving', tab: '*' });
+      stop();
+      quit.abort();
+      addEventListener('pageshow', () => this.campaign(locks, post), { once: true });
+    };
+    if (typeof addEventListener === 'function') addEventListener('pagehide', onHide);
+    locks.request(LEADER_LOCK, { signal: quit.signal }, () => new Promise<void>((done) => {
+      resign = done;
+      // A worker that fails (its script cannot load, or the host threw) is ended and hands the
+      // lock on: the next tab leads, and the tabs re-attach to it (they fall back to 'page' when
+      // no leader ever answers).
+      worker = startWorker();
+      worker.onerror = stop;
       worker.postMessage({ v: VERSION, op: 'lead', tab: this.tab } satisfies TabMessage);
-    })).catch(() => {});
-    return { post: (m) => bc.postMessage(m), close: () => bc.close() };
+    })).catch(() => {});  // aborted: the page went before it led
   }
 
   private receive(msg: HostMessage): void {
