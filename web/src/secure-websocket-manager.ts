@@ -19,14 +19,8 @@
 // session runs in the host: the provider is still called here (the host asks this tab), and the
 // host injects the token with the same module. The token never appears in an error, a log line
 // or an event.
-import {
-  type RealtimeModule,
-  type Sink,
-  type WebSocketConstructor,
-  defaultWebSocket,
-  reportNoWebSocket,
-} from './runtime.js';
-import { type TokenInjection, type TokenTransport, installToken, tokenSocket } from './token-socket.js';
+import type { RealtimeModule, Sink, WebSocketConstructor } from './runtime.js';
+import { type TokenInjection, type TokenTransport, installToken, tokenSocketConstructor } from './token-socket.js';
 import {
   type AuthEvent,
   type RawWsClient,
@@ -74,7 +68,6 @@ const JWT_LIKE = /[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*/g;  // 
 export class SecureWebSocketManager extends WebSocketManager {
   private readonly auth: AuthConfig;
   private readonly inject: TokenInjection;
-  private readonly baseConstructor: WebSocketConstructor | undefined;
   private readonly authedConstructor: WebSocketConstructor;
   private token: string | null = null;  // the last token the session accepted
   private offered: string | null = null;  // the token being handed to the session
@@ -99,8 +92,8 @@ export class SecureWebSocketManager extends WebSocketManager {
       queryParam: config.auth.queryParam ?? 'token',
       protocolPrefix: config.auth.protocolPrefix ?? 'auth.',
     };
-    this.baseConstructor = config.WebSocket;
-    this.authedConstructor = this.makeConstructor();
+    const base = config.WebSocket;
+    this.authedConstructor = tokenSocketConstructor(() => base, () => this.handle, () => this.token ?? '', this.inject);
   }
 
   /** When the next refresh is due (epoch ms), or null when none is scheduled (for diagnostics). */
@@ -188,24 +181,6 @@ export class SecureWebSocketManager extends WebSocketManager {
       this.ifClient((c) => installToken(c, token, this.inject, this.state === 'open'));
     }
     this.events.emit('auth', { phase: 'refreshed', expiresAt: Number.isNaN(expiresAt) ? null : expiresAt });
-  }
-
-  // ---- the constructor handed to the native transport ----
-
-  private makeConstructor(): WebSocketConstructor {
-    // `new` on a function that returns an object yields that object.
-    const Authed = (url: string, protocols?: string | string[]): WebSocket => {
-      const Base = this.baseConstructor ?? defaultWebSocket();
-      if (!Base) {
-        reportNoWebSocket(this.handle);
-        throw new Error('no WebSocket constructor');
-      }
-      // The session opens a socket only with a usable token.
-      return tokenSocket(Base, url, protocols, this.token ?? '', this.inject);
-    };
-    return function (url: string, protocols?: string | string[]) {
-      return Authed(url, protocols);
-    } as unknown as WebSocketConstructor;
   }
 
   // ---- errors without tokens ----

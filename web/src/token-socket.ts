@@ -1,7 +1,7 @@
 // How a token the C++ credentials step accepted travels with a socket (SecureWebSocketManager's
-// auth.transport). Pure: used where the socket is created, the page's SecureWebSocketManager
+// auth.transport). Used where the socket is created, the page's SecureWebSocketManager
 // (runtime 'page') and the runtime host in a worker (web/src/worker/host.ts), so there is one copy.
-import type { WebSocketConstructor } from './runtime.js';
+import { type WebSocketConstructor, defaultWebSocket, reportNoWebSocket } from './runtime.js';
 
 export type TokenTransport = 'protocol' | 'message' | 'query';
 
@@ -16,7 +16,7 @@ export interface TokenInjection {
 
 /** Opens `Base(url, protocols)` carrying `token`: a Sec-WebSocket-Protocol entry, the URL query,
  * or nothing ('message': the preamble carries it, see installToken). */
-export function tokenSocket(Base: WebSocketConstructor, url: string, protocols: string | string[] | undefined,
+function tokenSocket(Base: WebSocketConstructor, url: string, protocols: string | string[] | undefined,
   token: string, inj: TokenInjection): WebSocket {
   const list = protocols === undefined ? [] : Array.isArray(protocols) ? protocols : [protocols];
   if (inj.transport === 'protocol') return new Base(url, [...list, inj.protocolPrefix + token]);
@@ -26,6 +26,24 @@ export function tokenSocket(Base: WebSocketConstructor, url: string, protocols: 
     url = u.toString();
   }
   return list.length ? new Base(url, list) : new Base(url);
+}
+
+/**
+ * The WebSocket constructor handed to the native transport of a client with credentials: it opens
+ * `base()` (else the runtime's default WebSocket) carrying the current `token()`. Without any
+ * implementation it reports that for the client `handle()` (runtime.ts) and throws.
+ */
+export function tokenSocketConstructor(base: () => WebSocketConstructor | undefined, handle: () => number,
+  token: () => string, inj: TokenInjection): WebSocketConstructor {
+  // `new` on a function that returns an object yields that object.
+  return function (url: string, protocols?: string | string[]) {
+    const Base = base() ?? defaultWebSocket();
+    if (!Base) {
+      reportNoWebSocket(handle());
+      throw new Error('no WebSocket constructor');
+    }
+    return tokenSocket(Base, url, protocols, token(), inj);  // the session opens one only with a usable token
+  } as unknown as WebSocketConstructor;
 }
 
 /** The minimum of a native client installToken uses. */

@@ -9,16 +9,14 @@ import {
   type RealtimeModule,
   type Sink,
   type WebSocketConstructor,
-  defaultWebSocket,
   deleteLater,
   errcName,
   loadRuntime,
   nativeObject,
   register,
-  reportNoWebSocket,
   unregister,
 } from '../runtime.js';
-import { type TokenInjection, installToken, tokenSocket } from '../token-socket.js';
+import { type TokenInjection, installToken, tokenSocketConstructor } from '../token-socket.js';
 import type { NativeClient, NativeSseClient, NativeWsClient } from '../wasm/realtime_wasm.mjs';
 import { type Delivery, type HostMessage, type Kind, type Position, type TabMessage, VERSION, tabLockName } from './protocol.js';
 
@@ -205,14 +203,7 @@ export class RuntimeHost {
     // The token is injected where the socket is created: here (token-socket.ts, as in the page).
     if (kind === 'ws' && config.credentials === true) {
       const inject = (conn.inject = config.tokenInjection as TokenInjection);
-      conn.socket = function (url: string, protocols?: string | string[]) {
-        const Base = defaultWebSocket();
-        if (!Base) {
-          reportNoWebSocket(conn.handle);
-          throw new Error('no WebSocket constructor');
-        }
-        return tokenSocket(Base, url, protocols, conn.token ?? '', inject);
-      } as unknown as WebSocketConstructor;
+      conn.socket = tokenSocketConstructor(() => undefined, () => conn.handle, () => conn.token ?? '', inject);
     }
     conn.handle = register(this.sink(conn));
     const native = { ...config };
