@@ -99,7 +99,6 @@ export abstract class NativeManager<Client extends RawClient, Events extends Bas
   private current: ConnectionState = 'closed';
   private lastError: RealtimeError | null = null;
   private waiters: Array<{ resolve: () => void; reject: (e: RealtimeError) => void }> = [];
-  private disposed = false;
 
   /** Creates the native client for `handle`. */
   protected abstract createClient(mod: RealtimeModule, handle: number): Client;
@@ -118,7 +117,7 @@ export abstract class NativeManager<Client extends RawClient, Events extends Bas
 
   /** Opens the connection; resolves when open, rejects with a RealtimeError if it closes first. */
   connect(): Promise<void> {
-    if (this.disposed) return Promise.reject(new RealtimeError('disposed', 'manager was disposed'));
+    if (this.isDisposed) return Promise.reject(new RealtimeError('disposed', 'manager was disposed'));
     if (this.current === 'open') return Promise.resolve();
     const opened = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     this.withClient((c) => c.connect());
@@ -148,9 +147,8 @@ export abstract class NativeManager<Client extends RawClient, Events extends Bas
 
   /** Disconnects and frees the native object. The manager cannot be used afterwards. */
   dispose(): void {
-    if (this.disposed) return;
+    if (this.isDisposed) return;
     this.disconnect();
-    this.disposed = true;
     if (this.client) unregister(this.handle);
     this.native.dispose();
     this.rejectWaiters(new RealtimeError('disposed', 'manager was disposed'));
@@ -205,12 +203,12 @@ export abstract class NativeManager<Client extends RawClient, Events extends Bas
   /** Calls the subscribers of `type` with `value` (for values decoded in JS, e.g. by a codec). */
   protected deliverToType(type: string, value: unknown): void {
     const subs = this.byType.get(type);
-    if (!subs || this.disposed) return;
+    if (!subs || this.isDisposed) return;
     for (const cb of subs.callbacks) safeCall(cb, value as never);
   }
 
   protected get isDisposed(): boolean {
-    return this.disposed;
+    return this.native.isDisposed;
   }
 
   protected deliver(typeId: number, value: () => unknown): void {
