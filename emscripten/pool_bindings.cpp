@@ -35,8 +35,9 @@ std::int32_t to_max(double max_connections) {
 
 // The pool's effective config: the options object with the C++ defaults for what it leaves out,
 // checked by ConnectionPool::validate (and maxConnections an integer): {maxConnections,
-// idleTimeout, healthCheckInterval}, or null when invalid. web/src/connection-pool.ts asks it
-// before it creates the pool; out-of-range values would still fall back to safe ones below.
+// idleTimeout, healthCheckInterval}, or, when invalid, what the options must be (the message of
+// web/src/connection-pool.ts's invalid_config). It asks before it creates the pool; out-of-range
+// values would still fall back to safe ones below.
 emscripten::val effective_config(const emscripten::val& options) {
   JsConfig c(options);
   const ConnectionPoolConfig d;
@@ -45,7 +46,9 @@ emscripten::val effective_config(const emscripten::val& options) {
                               c.num("healthCheckInterval", d.health_check_interval_ms)};
   if (!c.error().empty() || max != std::floor(max) || max != config.max_connections ||
       ConnectionPool::validate(config) != Errc::kOk) {
-    return emscripten::val::null();
+    return emscripten::val(
+        "maxConnections must be an integer >= 1, idleTimeout a finite number >= 0 and "
+        "healthCheckInterval a finite number > 0");
   }
   emscripten::val o = emscripten::val::object();
   o.set("maxConnections", config.max_connections);

@@ -52,7 +52,7 @@ export async function surface(): Promise<void> {
   const pool: NativeConnectionPool = nativeObject(mod, '_ConnectionPool', 10, 300000, 60000);
   const closed: string[] = pool.acquire('id', 0).closed;
   const config = mod._poolConfig({ maxConnections: 3 });
-  if (config) config.healthCheckInterval.toFixed();
+  if (typeof config !== 'string') config.healthCheckInterval.toFixed();
   pool.delete();
 
   const claims = mod._decodeJwt('a.b.c');

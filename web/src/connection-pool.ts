@@ -139,14 +139,10 @@ class Lease implements PoolLease {
 const ignore = (): void => {};
 
 // The effective config: the options with the C++ defaults, validated by C++
-// (emscripten/pool_bindings.cpp, ConnectionPool::validate).
+// (emscripten/pool_bindings.cpp, ConnectionPool::validate), which also says what is wrong.
 function effectiveConfig(mod: RealtimeModule, options: Partial<ConnectionPoolConfig>): Readonly<ConnectionPoolConfig> {
   const config = mod._poolConfig(options);
-  if (!config) {
-    throw new RealtimeError('invalid_config',
-      'RealtimeConnectionPool: maxConnections must be an integer >= 1, idleTimeout a finite number >= 0 ' +
-      'and healthCheckInterval a finite number > 0');
-  }
+  if (typeof config === 'string') throw new RealtimeError('invalid_config', `RealtimeConnectionPool: ${config}`);
   return Object.freeze(config);
 }
 

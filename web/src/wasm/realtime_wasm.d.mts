@@ -109,8 +109,8 @@ export interface NativeObjects {
 
 /** The module (the native objects' functions are reached through NativeObjects). */
 export interface RealtimeModule {
-  /** The options with the C++ defaults for what is left out, or null when invalid. */
-  _poolConfig(options: object): NativePoolConfig | null;
+  /** The options with the C++ defaults for what is left out; when invalid, what they must be. */
+  _poolConfig(options: object): NativePoolConfig | string;
   _liveHandles(): number;
   _heapBytes(): number;
   _errcName(code: number): string;
